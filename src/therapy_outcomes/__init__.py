@@ -2,6 +2,9 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from therapy_outcomes.dataset import Dataset, load
+from therapy_outcomes.instruments import Registry, default_registry, score
+
 try:
     __version__ = version("therapy-outcomes")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree

@@ -1,0 +1,285 @@
+"""Administrations: item answers in any layout to tidy responses and scores.
+
+A questionnaire's answers arrive in one of three layouts (see ``data/README.md``): *wide*
+(``item_1`` ... ``item_k`` columns), *long* (``item`` and ``value`` columns, one line per answer)
+or *totals only* (a ``total`` column). All three become the same two frames:
+
+- ``responses``: one row per item answer (administration_id, client_id, instrument,
+  administered_on, item, value);
+- ``scores``: one row per administration, scored by the instrument's definition.
+
+Item answers are checked against the instrument (answer range, whole numbers, item count). An
+administration with any bad answer is rejected whole: scoring it without the bad answer would
+report a total the client never gave.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from therapy_outcomes.instruments import Registry, score, score_totals
+from therapy_outcomes.readers import LINE, RawTable
+from therapy_outcomes.validation import RejectLog, accepted_mask, duplicate_rows
+
+ITEM_COLUMN = re.compile(r"^item_(\d+)$")
+HEADER = ["administration_id", "client_id", "instrument", "administered_on", "session_id", "rater"]
+
+
+def item_columns(frame: pd.DataFrame) -> dict[int, str]:
+    """Wide-layout item columns by item number.
+
+    Examples
+    --------
+    >>> item_columns(pd.DataFrame(columns=["client_id", "item_2", "item_1", "item_x"]))
+    {1: 'item_1', 2: 'item_2'}
+    """
+    found = {int(m.group(1)): c for c in frame.columns if (m := ITEM_COLUMN.match(str(c)))}
+    return dict(sorted(found.items()))
+
+
+def is_long(frame: pd.DataFrame) -> bool:
+    """True when the administrations use the long layout (``item`` and ``value`` columns)."""
+    return "item" in frame.columns and "value" in frame.columns
+
+
+def resolve_instruments(
+    raw: RawTable, frame: pd.DataFrame, registry: Registry, log: RejectLog
+) -> pd.DataFrame:
+    """Replace aliases by canonical instrument codes; reject unknown and non-questionnaire codes."""
+    codes = registry.resolve(frame["instrument"])
+    unknown = frame["instrument"].notna() & codes.isna()
+    log.add(
+        raw,
+        raw.frame.loc[unknown],
+        "instrument",
+        f"unknown instrument (known: {', '.join(registry.codes)})",
+    )
+    kinds = codes.map({c: registry.get(c).kind for c in registry.codes})
+    rating = codes.notna() & (kinds != "questionnaire")
+    log.add(
+        raw,
+        raw.frame.loc[rating],
+        "instrument",
+        "is a goal rating scale: record it in goal_ratings, not administrations",
+    )
+    frame = frame.copy()
+    frame["instrument"] = codes.astype("string")
+    return frame
+
+
+def long_to_wide(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: RejectLog) -> None:
+    """Check a long layout line by line and add wide ``item_k`` columns (in place).
+
+    Each line carries one answer; lines of the same administration must agree on client,
+    instrument, date, session and rater, and an item may appear once. The wide columns are
+    filled on the administration's first line and left empty on the others, so that the
+    remaining steps treat both layouts alike.
+    """
+    item = pd.to_numeric(frame["item"], errors="coerce")
+    value = pd.to_numeric(frame["value"].str.replace(",", ".", regex=False), errors="coerce")
+    bad_item = frame["item"].notna() & (item.isna() | (item % 1 != 0) | (item < 1))
+    log.add(raw, raw.frame.loc[bad_item], "item", "not an item number (1, 2, ...)")
+    log.add(raw, raw.frame.loc[frame["item"].isna()], "item", "is required in the long layout")
+    bad_value = frame["value"].notna() & value.isna()
+    log.add(raw, raw.frame.loc[bad_value], "value", "not a number")
+    consistent = [c for c in HEADER[1:] if c in frame]
+    first = frame.groupby("administration_id", sort=False)[consistent].transform("first")
+    for col in consistent:
+        differs = ~((frame[col] == first[col]) | (frame[col].isna() & first[col].isna()))
+        differs = differs.fillna(True)
+        log.add(
+            raw,
+            raw.frame.loc[differs],
+            col,
+            f"differs from the first line of the same administration_id ({col})",
+        )
+    frame["_item"] = item.where(~bad_item)
+    duplicate_rows(raw, frame, ["administration_id", "_item"], log, "item answered twice")
+    def per_row(attribute: str) -> pd.Series:
+        lookup = {c: float(getattr(registry.get(c), attribute)) for c in registry.codes}
+        return frame["instrument"].map(lookup).astype("float64")
+
+    beyond = frame["_item"] > per_row("n_items")
+    log.add(raw, raw.frame.loc[beyond], "item", "item number beyond the instrument's items")
+    low, high = per_row("item_min"), per_row("item_max")
+    out = value.notna() & ((value < low) | (value > high))
+    reason = frame["instrument"].astype("string") + "'s answer range is " + low.map("{:g}".format)
+    log.add(raw, raw.frame.loc[out], "value", ("outside " + reason + " to " + high.map("{:g}".format))[out])
+    whole = per_row("integer_items") == 1
+    frac = value.notna() & whole & (value % 1 != 0)
+    log.add(raw, raw.frame.loc[frac], "value", "answers to this instrument are whole numbers")
+    ok = frame["_item"].notna() & ~beyond.fillna(False) & ~out & ~frac
+    width = int(frame.loc[ok, "_item"].max()) if ok.any() else 0
+    position = frame.groupby("administration_id", sort=False).cumcount()
+    head = position == 0
+    first_row = frame.index[head]
+    row_of_id = pd.Series(first_row, index=frame.loc[head, "administration_id"])
+    target_rows = frame.loc[ok, "administration_id"].map(row_of_id)
+    for k in range(1, width + 1):
+        frame[f"item_{k}"] = pd.Series(np.nan, index=frame.index)
+        pick = ok & (frame["_item"] == k)
+        frame.loc[target_rows[pick[ok]].to_numpy(), f"item_{k}"] = value[pick].to_numpy()
+    del frame["_item"]
+
+
+def check_items(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: RejectLog) -> None:
+    """Check wide item answers against each row's instrument (parses them in place)."""
+    columns = item_columns(frame)
+    for col in columns.values():
+        if frame[col].dtype.kind != "f":
+            text = frame[col]
+            parsed = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+            log.add(raw, raw.frame.loc[text.notna() & parsed.isna()], col, "not a number")
+            frame[col] = parsed.astype("float64")
+    for code in frame["instrument"].dropna().unique():
+        inst = registry.get(code)
+        rows = frame["instrument"] == code
+        for k, col in columns.items():
+            values = frame.loc[rows, col]
+            if k > inst.n_items:
+                extra = values.notna()
+                log.add(
+                    raw,
+                    raw.frame.loc[extra[extra].index],
+                    col,
+                    f"{code} has {inst.n_items} items; this answer has no item to belong to",
+                )
+                continue
+            out = values.notna() & ((values < inst.item_min) | (values > inst.item_max))
+            reason = f"outside {code}'s answer range {inst.item_min:g} to {inst.item_max:g}"
+            log.add(raw, raw.frame.loc[out[out].index], col, reason)
+            if inst.integer_items:
+                frac = values.notna() & (values % 1 != 0)
+                log.add(
+                    raw,
+                    raw.frame.loc[frac[frac].index],
+                    col,
+                    f"{code} answers are whole numbers",
+                )
+
+
+def reject_whole_administrations(raw: RawTable, frame: pd.DataFrame, log: RejectLog) -> None:
+    """Long layout: reject every line of an administration that has a rejected line."""
+    ok = accepted_mask(raw, log)
+    bad_ids = frame.loc[~ok, "administration_id"].dropna().unique()
+    spread = frame["administration_id"].isin(bad_ids) & ok
+    if not spread.any():
+        return
+    first_bad = (
+        raw.frame.loc[~ok, [LINE]]
+        .assign(administration_id=frame.loc[~ok, "administration_id"])
+        .groupby("administration_id")[LINE]
+        .min()
+    )
+    lines = frame.loc[spread, "administration_id"].map(first_bad)
+    reason = lines.map(lambda n: f"another line of this administration was rejected (line {n})")
+    log.add(raw, raw.frame.loc[spread], "administration_id", reason)
+
+
+def score_administrations(
+    frame: pd.DataFrame, registry: Registry
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Score accepted administrations; return ``(administrations, responses, scores)``.
+
+    ``frame`` holds accepted rows only (in the long layout, each administration's first line
+    carries its wide answers). A given ``total`` has already been checked against the items.
+    """
+    columns = item_columns(frame)
+    heads = frame.drop_duplicates("administration_id") if len(frame) else frame
+    header = heads[[c for c in HEADER if c in heads] + (["total"] if "total" in heads else [])]
+    score_parts: list[pd.DataFrame] = []
+    response_parts: list[pd.DataFrame] = []
+    for code in heads["instrument"].dropna().unique():
+        inst = registry.get(code)
+        rows = heads[heads["instrument"] == code]
+        wide = pd.DataFrame(
+            {
+                f"item_{k}": rows[columns[k]] if k in columns else np.nan
+                for k in range(1, inst.n_items + 1)
+            },
+            index=rows.index,
+        ).astype("float64")
+        answered = wide.notna().any(axis=1)
+        scored = score(wide[answered], inst)
+        if "total" in rows and (~answered).any():
+            scored = pd.concat([scored, score_totals(rows.loc[~answered, "total"], inst)])
+        score_parts.append(rows[HEADER].join(scored, how="inner"))
+        response_parts.append(_responses(rows[answered.to_numpy()], wide[answered]))
+    scores = _concat(score_parts, HEADER + ["total", "band", "n_missing", "prorated", "valid"])
+    responses = _concat(response_parts, HEADER[:4] + ["item", "value"])
+    if len(scores):
+        scores = scores.sort_values(["client_id", "administered_on", "instrument"])
+    return header.reset_index(drop=True), responses.reset_index(drop=True), scores.reset_index(
+        drop=True
+    )
+
+
+def _responses(rows: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFrame:
+    """One row per answered item of ``wide`` (aligned with ``rows``)."""
+    values = wide.to_numpy()
+    row, col = np.nonzero(~np.isnan(values))
+    out = rows[HEADER[:4]].iloc[row].reset_index(drop=True)
+    out["item"] = (col + 1).astype("int64")
+    out["value"] = values[row, col]
+    return out
+
+
+def _concat(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    return pd.concat(parts)
+
+
+def check_totals(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: RejectLog) -> None:
+    """A given total must match the items' score; an administration needs items or a total."""
+    columns = item_columns(frame)
+    first_line = ~frame["administration_id"].duplicated() if is_long(frame) else None
+    heads = frame if first_line is None else frame[first_line]
+    has_items = (
+        heads[list(columns.values())].notna().any(axis=1)
+        if columns
+        else pd.Series(False, index=heads.index)
+    )
+    total = heads["total"] if "total" in heads else pd.Series(np.nan, index=heads.index)
+    empty = ~has_items & total.isna() & heads["instrument"].notna()
+    log.add(raw, raw.frame.loc[empty[empty].index], None, "no item answers and no total")
+    for code in heads["instrument"].dropna().unique():
+        inst = registry.get(code)
+        rows = heads["instrument"] == code
+        given = total[rows]
+        low, high = inst.total_min, inst.total_max
+        out = given.notna() & ((given < low) | (given > high))
+        log.add(
+            raw,
+            raw.frame.loc[out[out].index],
+            "total",
+            f"outside {code}'s total range {low:g} to {high:g}",
+        )
+        both = rows & has_items & total.notna() & ~out.reindex(heads.index, fill_value=False)
+        if not both.any():
+            continue
+        wide = pd.DataFrame(
+            {
+                f"item_{k}": heads.loc[both, columns[k]] if k in columns else np.nan
+                for k in range(1, inst.n_items + 1)
+            }
+        ).astype("float64")
+        wide = wide.clip(inst.item_min, inst.item_max)  # out-of-range answers are rejected already
+        computed = score(wide, inst)["total"]
+        given_both = total[both]
+        exact = (computed - given_both).abs() < 1e-6
+        rounded = computed.round() == given_both
+        mismatch = ~(exact | rounded)
+        reason = pd.Series(
+            [
+                f"total {g:g} does not match the score of the item answers ({c:g})"
+                if pd.notna(c)
+                else f"total {g:g} given but too many items are missing to score"
+                for g, c in zip(given_both[mismatch], computed[mismatch], strict=True)
+            ],
+            index=given_both[mismatch].index,
+        )
+        log.add(raw, raw.frame.loc[reason.index], "total", reason)

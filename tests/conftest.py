@@ -1,0 +1,74 @@
+"""Shared fixtures: a tiny hand-written dataset whose every number can be checked by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+AS_OF = "2026-06-30"
+
+TINY = {
+    "clients": """client_id,site,therapist_id,referred_on,episode_start,episode_end,end_reason
+C1,North,T1,2026-01-05,2026-01-12,,
+C2,South,T2,2026-01-20,2026-02-02,2026-05-25,completed
+""",
+    "sessions": """session_id,client_id,therapist_id,session_on,kind,attendance
+S1,C1,T1,2026-01-12,assessment,attended
+S2,C1,T1,2026-01-19,treatment,attended
+S3,C1,T1,2026-01-26,treatment,did_not_attend
+S4,C2,T2,2026-02-02,assessment,attended
+S5,C2,T2,2026-02-09,treatment,attended
+""",
+    "goals": """goal_id,client_id,statement,category,horizon,parent_goal_id,measure,unit,baseline,target,target_date,set_on,agreed_on,values,strengths,status,revises_goal_id
+G1,C1,Go back to swimming weekly,behavioural,long_term,,GBO,,2,8,2026-06-01,2026-01-12,2026-01-12,health,determined,active,
+G2,C1,Swim once this week,behavioural,short_term,G1,count,swims per week,0,1,2026-02-01,2026-01-12,2026-01-12,health,,active,
+G3,C2,Feel happier,emotional,long_term,,GAS,,,,,2026-02-02,,,,active,
+""",
+    "goal_ratings": """goal_id,rated_on,value,session_id,rater
+G1,2026-01-12,2,S1,joint
+G1,2026-01-19,4,S2,joint
+G2,2026-01-19,1,S2,client
+G3,2026-02-09,-1,S5,joint
+""",
+    "administrations": """administration_id,client_id,instrument,administered_on,session_id,rater,item_1,item_2,item_3,item_4,item_5,item_6,item_7,item_8,item_9
+A1,C1,PHQ-9,2026-01-12,S1,self,3,3,2,2,1,1,2,1,1
+A2,C1,phq9,2026-01-19,S2,self,2,2,1,,1,1,1,1,0
+A3,C1,GAD-7,2026-01-12,S1,self,2,2,2,1,1,1,1,,
+A4,C2,PHQ-9,2026-02-02,S4,self,1,1,1,1,1,1,1,1,0
+""",
+    "homework": """homework_id,client_id,assigned_on,due_on,task,goal_id,status
+H1,C1,2026-01-12,2026-01-19,Look up pool times,G2,completed
+""",
+    "events": """event_id,client_id,occurred_on,kind,description,impact
+E1,C2,2026-03-01,life_event,Moved house,negative
+""",
+}
+
+
+def write_dataset(folder: Path, tables: dict[str, str], *, sep: str = ",", bom: bool = False) -> Path:
+    """Write ``tables`` (name -> CSV text) into ``folder`` as UTF-8 files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in tables.items():
+        body = text if sep == "," else text.replace(",", sep)
+        (folder / f"{name}.csv").write_text(body, encoding="utf-8-sig" if bom else "utf-8")
+    return folder
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """The tiny dataset as a folder of CSV files."""
+    return write_dataset(tmp_path / "tiny", TINY)
+
+
+@pytest.fixture
+def tiny_tables() -> dict[str, str]:
+    """A fresh copy of the tiny dataset's CSV texts, to break on purpose."""
+    return dict(TINY)
+
+
+def with_total_column(text: str, first_total: str) -> str:
+    """Add a ``total`` column: ``first_total`` on the first data row, empty on the others."""
+    lines = text.splitlines()
+    out = [lines[0] + ",total", lines[1] + "," + first_total] + [line + "," for line in lines[2:]]
+    return "\n".join(out) + "\n"
