@@ -19,7 +19,8 @@ import pandas as pd
 from therapy_outcomes import administrations as adm
 from therapy_outcomes.errors import DatasetReadError, ParameterError
 from therapy_outcomes.instruments import Registry, default_registry
-from therapy_outcomes.readers import LINE, RawTable, read_csv_table, read_excel_tables
+from therapy_outcomes.readers import LINE, RawTable
+from therapy_outcomes.sources import RawDataset, read_source
 from therapy_outcomes.tables import TABLE_NAMES, TABLES, spec
 from therapy_outcomes.validation import (
     RejectLog,
@@ -60,7 +61,7 @@ class Dataset:
     registry : Registry
         The instrument definitions used (shipped ones plus the dataset's own).
     source : pathlib.Path
-        Where the data came from.
+        Where the data came from (for a database, the URL without its password).
     input_hash : str
         SHA-256 over the raw input files, for provenance.
     """
@@ -104,7 +105,8 @@ def load(
     ----------
     path : str or pathlib.Path
         A dataset folder of CSV files (``clients.csv`` ...) or one ``.xlsx`` workbook with a
-        sheet per table. A folder may also hold ``dataset.xlsx`` instead of CSV files.
+        sheet per table (a folder may also hold ``dataset.xlsx`` instead of CSV files), or any
+        other location a registered source reads (see :mod:`therapy_outcomes.sources`).
     as_of : str, date or Timestamp, optional
         Reference date: dates after it are rejected. Default: today.
     instruments : str or pathlib.Path, optional
@@ -136,11 +138,11 @@ def load(
     >>> bool((ds.counts["read"] == ds.counts["accepted"] + ds.counts["rejected"]).all())
     True
     """
-    source = Path(path)
     stamp = _as_of(as_of)
+    raws = read_source(path)
+    source = Path(str(path)) if raws.location is None else raws.location
     reg = registry or default_registry()
     reg = _with_dataset_definitions(reg, source, instruments)
-    raws = read_tables(source)
     log = RejectLog()
     for raw in raws.unreadable_rows():
         log.add_records(raw)
@@ -209,69 +211,6 @@ def _with_dataset_definitions(reg: Registry, source: Path, extra: str | Path | N
             raise DatasetReadError(f"instrument definitions not found: {extra}")
         reg = reg.with_definitions(extra)
     return reg
-
-
-@dataclass
-class RawDataset:
-    """The raw tables of a dataset as read, before any check."""
-
-    tables: dict[str, RawTable]
-    absent: list[str]
-    digest: str
-
-    def unreadable_rows(self) -> list[list[dict]]:
-        """Reject records of rows that could not be split into columns, per table."""
-        return [raw.unreadable for raw in self.tables.values() if raw.unreadable]
-
-
-def read_tables(source: Path) -> RawDataset:
-    """Read every table file of a dataset as text.
-
-    Parameters
-    ----------
-    source : pathlib.Path
-        A folder of ``<table>.csv`` files (or holding ``dataset.xlsx``), or an ``.xlsx`` file.
-
-    Returns
-    -------
-    RawDataset
-
-    Raises
-    ------
-    DatasetReadError
-        When the source does not exist or holds no ``clients`` table.
-    """
-    if not source.exists():
-        raise DatasetReadError(f"{source}: no such folder or file")
-    files: list[Path]
-    if source.is_file():
-        if source.suffix.lower() not in (".xlsx", ".xlsm"):
-            raise DatasetReadError(
-                f"{source.name}: give a dataset folder of CSV files or an .xlsx workbook"
-            )
-        tables = read_excel_tables(source, list(TABLE_NAMES))
-        files = [source]
-    else:
-        workbook = source / "dataset.xlsx"
-        csvs = {name: source / f"{name}.csv" for name in TABLE_NAMES}
-        if not any(p.exists() for p in csvs.values()) and workbook.exists():
-            tables = read_excel_tables(workbook, list(TABLE_NAMES))
-            files = [workbook]
-        else:
-            tables = {name: read_csv_table(p, name) for name, p in csvs.items() if p.exists()}
-            files = [p for p in csvs.values() if p.exists()]
-    for table in TABLES:
-        if table.required and table.name not in tables:
-            raise DatasetReadError(
-                f"{source}: the {table.name} table is required ({table.name}.csv or a "
-                f"'{table.name}' sheet) and was not found"
-            )
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    absent = [name for name in TABLE_NAMES if name not in tables]
-    return RawDataset(tables, absent, digest.hexdigest())
 
 
 def _rejected_ids(raw: RawTable, frame: pd.DataFrame, key: str, log: RejectLog) -> pd.Series:

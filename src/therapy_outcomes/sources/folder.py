@@ -1,0 +1,39 @@
+"""The built-in sources: a folder of CSV files (or holding ``dataset.xlsx``), and a workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from therapy_outcomes.readers import read_csv_table, read_excel_tables
+from therapy_outcomes.sources.base import RawDataset, Source, digest_files
+from therapy_outcomes.tables import TABLE_NAMES
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def read_folder(location: str) -> RawDataset:
+    """Read ``<table>.csv`` files from a folder (or its ``dataset.xlsx`` when it has no CSV)."""
+    folder = Path(location)
+    csvs = {name: folder / f"{name}.csv" for name in TABLE_NAMES}
+    workbook = folder / "dataset.xlsx"
+    if not any(p.exists() for p in csvs.values()) and workbook.exists():
+        raw = read_workbook(str(workbook))
+        return RawDataset(raw.tables, raw.digest, location=folder)
+    present = [p for p in csvs.values() if p.exists()]
+    tables = {name: read_csv_table(p, name) for name, p in csvs.items() if p.exists()}
+    return RawDataset(tables, digest_files(present), location=folder)
+
+
+def read_workbook(location: str) -> RawDataset:
+    """Read one sheet per table from an Excel workbook."""
+    path = Path(location)
+    tables = read_excel_tables(path, list(TABLE_NAMES))
+    return RawDataset(tables, digest_files([path]), location=path)
+
+
+FOLDER = Source("folder", lambda loc: Path(loc).is_dir(), read_folder)
+WORKBOOK = Source(
+    "workbook",
+    lambda loc: Path(loc).is_file() and Path(loc).suffix.lower() in WORKBOOK_SUFFIXES,
+    read_workbook,
+)
