@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,23 @@ def with_total_column(text: str, first_total: str) -> str:
     lines = text.splitlines()
     out = [lines[0] + ",total", lines[1] + "," + first_total] + [line + "," for line in lines[2:]]
     return "\n".join(out) + "\n"
+
+
+#: The project's shared public data (published trials, NHANES, national figures) lives beside
+#: the repository, in ../shared/external; THERAPY_OUTCOMES_EXTERNAL points elsewhere.
+EXTERNAL = Path(
+    os.environ.get(
+        "THERAPY_OUTCOMES_EXTERNAL", Path(__file__).resolve().parents[2] / "shared" / "external"
+    )
+)
+
+
+def external(*parts: str) -> Path:
+    """Path of a shared external data file; missing data fails in CI and skips elsewhere."""
+    path = EXTERNAL.joinpath(*parts)
+    if not path.exists():
+        message = f"shared external data not found: {path} (set THERAPY_OUTCOMES_EXTERNAL)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
