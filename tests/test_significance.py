@@ -295,3 +295,28 @@ def test_output_columns_and_attrs():
     jt = clinical_significance(pre, post, reliability=0.8)
     assert list(jt.columns) == ["pre", "post", "change", "rci", "clinical_pre",
                                 "functional_post", "category"]
+
+
+def _one(pre: float, post: float, **kw) -> str:
+    return clinical_significance(pd.Series([pre]), pd.Series([post]), **kw)["category"].iat[0]
+
+
+def test_fixed_threshold_and_instrument_side_for_one_client():
+    """A single client's PHQ-9 pair, as a progress report uses it: threshold 6, clinical >= 10."""
+    kw = {"threshold": 6, "cutoff": 10, "clinical_side": ">=", "better": "lower"}
+    # 16 -> 10: a drop of 6 (counts, inclusive), but 10 is still clinical on the >= side
+    res = clinical_significance(pd.Series([16.0]), pd.Series([10.0]), **kw)
+    assert res["category"].tolist() == ["improved"]
+    assert res["clinical_pre"].tolist() == [True] and res["functional_post"].tolist() == [False]
+    # 16 -> 9: recovered
+    assert _one(16.0, 9.0, **kw) == "recovered"
+    # 9 -> 15: started functional, ended clinical, rose by 6 -> harmed
+    assert _one(9.0, 15.0, **kw) == "harmed"
+    # 10 -> 5 drop of 5: below the threshold, unchanged even though it crossed the cut-off
+    assert _one(10.0, 5.0, **kw) == "unchanged"
+
+
+def test_clinical_side_needs_a_fixed_cutoff():
+    with pytest.raises(ValueError, match="clinical_side"):
+        clinical_significance(pd.Series([1.0, 2.0]), pd.Series([1.0, 2.0]), threshold=1,
+                              clinical_side=">=")

@@ -27,6 +27,7 @@ then follow the same rules as above.
 from __future__ import annotations
 
 import math
+import operator
 from typing import Literal
 
 import numpy as np
@@ -37,6 +38,8 @@ from therapy_outcomes.change import reliable_change
 from therapy_outcomes.cutoffs import CriterionBSD, CutoffType, ha_cutoff, jt_cutoff
 
 __all__ = ["SIGNIFICANCE_CATEGORIES", "clinical_significance"]
+
+_SIDES = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 SIGNIFICANCE_CATEGORIES: tuple[str, ...] = (
     "recovered",
@@ -63,6 +66,8 @@ def clinical_significance(
     cutoff: float | None = None,
     alpha: float = 0.05,
     criterion_b_sd: CriterionBSD = "clinical",
+    threshold: float | None = None,
+    clinical_side: str | None = None,
 ) -> pd.DataFrame:
     """Recovered / improved / unchanged / deteriorated / harmed for each client.
 
@@ -100,6 +105,15 @@ def clinical_significance(
         A fixed cut-off overriding the computed one.
     criterion_b_sd : {"clinical", "functional"}
         Which SD defines criterion b (see above).
+    threshold : float, optional
+        Classify reliable change by a fixed number of points instead of an RCI (as
+        :func:`therapy_outcomes.change.reliable_change` with ``threshold=``; inclusive: a change
+        of at least ``threshold`` counts). Not with ``method="HA"``.
+    clinical_side : {">=", ">", "<=", "<"}, optional
+        With a fixed ``cutoff``: the side that counts as clinical, stated by the instrument's
+        definition (PHQ-9: ``">="`` 10). Then ``clinical_pre = pre <side> cutoff`` and
+        ``functional_post = not (post <side> cutoff)``, so every score is on one side. Without
+        it, the strict J&T rule above applies (a score on the cut-off is neither).
 
     Returns
     -------
@@ -133,6 +147,12 @@ def clinical_significance(
     >>> fixed["category"].tolist()
     ['recovered', 'unchanged', 'unchanged', 'harmed', 'unchanged', 'improved']
     """
+    if threshold is not None and method.upper() == "HA":
+        raise ValueError("threshold= classifies by fixed points; it cannot be combined with HA")
+    if clinical_side is not None and (cutoff is None or clinical_side not in _SIDES):
+        raise ValueError(
+            "clinical_side needs a fixed cutoff= and one of: " + ", ".join(_SIDES)
+        )
     rc = reliable_change(
         pre,
         post,
@@ -141,6 +161,7 @@ def clinical_significance(
         reliability_post=reliability_post,
         better=better,
         alpha=alpha,
+        threshold=threshold,
     )
     attrs = dict(rc.attrs)
     meth = str(attrs["method"])
@@ -212,6 +233,12 @@ def clinical_significance(
             "changed": float(phi(changed_z)),
             "functional": float(phi(functional_z)),
         }
+    elif clinical_side is not None:
+        side = _SIDES[clinical_side]
+        clinical_pre = side(out["pre"], value)
+        functional_post = ~side(out["post"], value)
+        out["clinical_pre"] = clinical_pre
+        out["functional_post"] = functional_post
     else:
         functional_post = d * out["post"] > d * value
         out["clinical_pre"] = clinical_pre
