@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from conftest import AS_OF, TINY, write_dataset
 
 CLI = [sys.executable, "-m", "therapy_outcomes.cli"]
@@ -26,7 +27,10 @@ def test_validate_clean_dataset_exits_0(tiny):
 
 
 def test_validate_with_rejects_exits_1_and_writes_every_reject(tmp_path):
-    sessions = TINY["sessions"] + "S9,C1,T1,31/01/2026,treatment,attended\nS10,C7,T1,2026-02-01,,attended\n"
+    sessions = (
+        TINY["sessions"]
+        + "S9,C1,T1,31/01/2026,treatment,attended\nS10,C7,T1,2026-02-01,,attended\n"
+    )
     admins = TINY["administrations"] + "A9,C1,PHQ-9,2026-01-26,,self,3,3,3,3,3,3,3,3,5\n"
     folder = write_dataset(tmp_path / "ds", dict(TINY, sessions=sessions, administrations=admins))
     target = tmp_path / "rejects.csv"
@@ -55,7 +59,10 @@ def test_validate_default_rejects_path_is_in_the_working_directory(tmp_path):
     ("setup", "message"),
     [
         (lambda p: p / "missing", "no such folder"),
-        (lambda p: write_dataset(p / "x", {"clients": "client_id\nC1\n"}), "required columns missing"),
+        (
+            lambda p: write_dataset(p / "x", {"clients": "client_id\nC1\n"}),
+            "required columns missing",
+        ),
     ],
 )
 def test_unreadable_dataset_exits_2_with_one_line(tmp_path, setup, message):

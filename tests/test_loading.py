@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import AS_OF, TINY, with_total_column as _with_total_column, write_dataset
 
+from conftest import AS_OF, TINY, write_dataset
+from conftest import with_total_column as _with_total_column
 from therapy_outcomes import load
 
 

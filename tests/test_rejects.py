@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import AS_OF, TINY, with_total_column as _with_total_column, write_dataset
 
+from conftest import AS_OF, TINY, write_dataset
+from conftest import with_total_column as _with_total_column
 from therapy_outcomes import load
 from therapy_outcomes.errors import DatasetReadError
 
@@ -44,32 +45,87 @@ def _replace_line(text: str, line: int, new: str) -> str:
         ("sessions", 3, "S1,C1,T1,2026-01-19,treatment,attended", "session_id", "duplicate"),
         ("sessions", 3, "S2,,T1,2026-01-19,treatment,attended", "client_id", "is required"),
         ("sessions", 3, "../x,C1,T1,2026-01-19,treatment,attended", "session_id", "not a valid ID"),
-        ("goals", 2, "G1,C1,Swim,feelings,long_term,,GBO,,2,8,,2026-01-12,,,,active,", "category",
-         "must be one of"),
+        (
+            "goals",
+            2,
+            "G1,C1,Swim,feelings,long_term,,GBO,,2,8,,2026-01-12,,,,active,",
+            "category",
+            "must be one of",
+        ),
         ("goal_ratings", 3, "G1,2026-01-19,11,S2,joint", "value", "outside the GBO range"),
         ("goal_ratings", 3, "G1,2026-01-19,4,S5,joint", "session_id", "another client"),
         ("goal_ratings", 5, "G3,2026-02-09,0.5,S5,joint", "value", "whole numbers"),
         ("goal_ratings", 3, "G7,2026-01-19,4,S2,joint", "goal_id", "unknown goal_id"),
-        ("administrations", 2, "A1,C1,PHQ-9,2026-01-12,S1,self,3,3,2,2,1,1,2,1,4", "item_9",
-         "answer range"),
-        ("administrations", 2, "A1,C1,PHQ-9,2026-01-12,S1,self,3,3,2,2,1,x,2,1,1", "item_6",
-         "not a number"),
-        ("administrations", 2, "A1,C1,PHQ-9,2026-01-12,S1,self,3,3,2,2,1,1.5,2,1,1", "item_6",
-         "whole numbers"),
-        ("administrations", 4, "A3,C1,GAD-7,2026-01-12,S1,self,2,2,2,1,1,1,1,3,", "item_8",
-         "has 7 items"),
-        ("administrations", 2, "A1,C1,PHQ-99,2026-01-12,S1,self,3,3,2,2,1,1,2,1,1", "instrument",
-         "unknown instrument"),
-        ("administrations", 2, "A1,C1,GAS,2026-01-12,S1,self,1,,,,,,,,", "instrument",
-         "goal rating scale"),
-        ("administrations", 3, "A1,C1,PHQ-9,2026-01-19,S2,self,2,2,1,,1,1,1,1,0", "administration_id",
-         "duplicate administration_id"),
-        ("administrations", 3, "A2,C1,PHQ-9,2026-01-12,S1,self,2,2,1,,1,1,1,1,0", "client_id",
-         "same client, instrument, date and rater"),
-        ("administrations", 5, "A4,C2,PHQ-9,2026-02-02,S1,self,1,1,1,1,1,1,1,1,0", "session_id",
-         "another client"),
-        ("administrations", 5, "A4,C2,PHQ-9,2026-02-02,S4,self,,,,,,,,,", None,
-         "no item answers and no total"),
+        (
+            "administrations",
+            2,
+            "A1,C1,PHQ-9,2026-01-12,S1,self,3,3,2,2,1,1,2,1,4",
+            "item_9",
+            "answer range",
+        ),
+        (
+            "administrations",
+            2,
+            "A1,C1,PHQ-9,2026-01-12,S1,self,3,3,2,2,1,x,2,1,1",
+            "item_6",
+            "not a number",
+        ),
+        (
+            "administrations",
+            2,
+            "A1,C1,PHQ-9,2026-01-12,S1,self,3,3,2,2,1,1.5,2,1,1",
+            "item_6",
+            "whole numbers",
+        ),
+        (
+            "administrations",
+            4,
+            "A3,C1,GAD-7,2026-01-12,S1,self,2,2,2,1,1,1,1,3,",
+            "item_8",
+            "has 7 items",
+        ),
+        (
+            "administrations",
+            2,
+            "A1,C1,PHQ-99,2026-01-12,S1,self,3,3,2,2,1,1,2,1,1",
+            "instrument",
+            "unknown instrument",
+        ),
+        (
+            "administrations",
+            2,
+            "A1,C1,GAS,2026-01-12,S1,self,1,,,,,,,,",
+            "instrument",
+            "goal rating scale",
+        ),
+        (
+            "administrations",
+            3,
+            "A1,C1,PHQ-9,2026-01-19,S2,self,2,2,1,,1,1,1,1,0",
+            "administration_id",
+            "duplicate administration_id",
+        ),
+        (
+            "administrations",
+            3,
+            "A2,C1,PHQ-9,2026-01-12,S1,self,2,2,1,,1,1,1,1,0",
+            "client_id",
+            "same client, instrument, date and rater",
+        ),
+        (
+            "administrations",
+            5,
+            "A4,C2,PHQ-9,2026-02-02,S1,self,1,1,1,1,1,1,1,1,0",
+            "session_id",
+            "another client",
+        ),
+        (
+            "administrations",
+            5,
+            "A4,C2,PHQ-9,2026-02-02,S4,self,,,,,,,,,",
+            None,
+            "no item answers and no total",
+        ),
     ],
 )
 def test_each_bad_row_is_reported_with_its_place(tmp_path, table, line, new, column, reason_part):
@@ -85,7 +141,9 @@ def test_each_bad_row_is_reported_with_its_place(tmp_path, table, line, new, col
 
 
 def test_value_is_reported_as_written(tmp_path):
-    ds = _load(tmp_path, sessions=_replace_line(TINY["sessions"], 3, "S2,C1,T1,19/01/2026,,attended"))
+    ds = _load(
+        tmp_path, sessions=_replace_line(TINY["sessions"], 3, "S2,C1,T1,19/01/2026,,attended")
+    )
     rej = _only_reject(ds, "sessions")
     assert rej["value"].tolist() == ["19/01/2026"]
 
@@ -105,7 +163,8 @@ def test_rejected_client_cascades_with_a_reason_that_points_to_it(tmp_path):
 
 def test_rejected_parent_goal_cascades_to_its_steps_and_ratings(tmp_path):
     goals = _replace_line(
-        TINY["goals"], 2,
+        TINY["goals"],
+        2,
         "G1,C1,Go back to swimming,behavioural,long_term,,GBO,,2,8,2026-06-01,2026-01-12,"
         "2026-01-12,health,,unknown_status,",
     )
@@ -131,7 +190,9 @@ def test_parent_must_be_long_term_and_same_client(tmp_path):
 
 
 def test_date_order_inside_a_row(tmp_path):
-    clients = _replace_line(TINY["clients"], 3, "C2,South,T2,2026-01-20,2026-02-02,2026-01-01,completed")
+    clients = _replace_line(
+        TINY["clients"], 3, "C2,South,T2,2026-01-20,2026-02-02,2026-01-01,completed"
+    )
     rej = _only_reject(_load(tmp_path, clients=clients), "clients")
     assert rej.column.tolist() == ["episode_end"]
     assert "before episode_start" in rej.reason.iat[0]
@@ -169,7 +230,7 @@ A3,C2,GAD-9,2026-03-02,2,0
 def test_ragged_rows_blank_lines_and_multiline_cells_keep_true_line_numbers(tmp_path):
     events = (
         "event_id,client_id,occurred_on,kind,description,impact\n"
-        "E1,C2,2026-03-01,life_event,\"Moved house,\nnew town\",negative\n"
+        'E1,C2,2026-03-01,life_event,"Moved house,\nnew town",negative\n'
         "\n"
         "E2,C2,2026-03-05,life_event,Lost job,negative,extra\n"
         "E3,C2,2026-03-09,bad_kind,Something,neutral\n"
@@ -211,6 +272,8 @@ def test_missing_folder_and_missing_clients_table(tmp_path):
 
 
 def test_rejects_frame_has_the_documented_columns(tmp_path):
-    ds = _load(tmp_path, sessions=_replace_line(TINY["sessions"], 2, "S1,C1,T1,x,treatment,attended"))
+    ds = _load(
+        tmp_path, sessions=_replace_line(TINY["sessions"], 2, "S1,C1,T1,x,treatment,attended")
+    )
     assert list(ds.rejects.columns) == ["table", "file", "line", "column", "value", "reason"]
     assert pd.api.types.is_integer_dtype(ds.rejects["line"])

@@ -98,6 +98,7 @@ def long_to_wide(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Re
         )
     frame["_item"] = item.where(~bad_item)
     duplicate_rows(raw, frame, ["administration_id", "_item"], log, "item answered twice")
+
     def per_row(attribute: str) -> pd.Series:
         lookup = {c: float(getattr(registry.get(c), attribute)) for c in registry.codes}
         return frame["instrument"].map(lookup).astype("float64")
@@ -107,7 +108,12 @@ def long_to_wide(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Re
     low, high = per_row("item_min"), per_row("item_max")
     out = value.notna() & ((value < low) | (value > high))
     reason = frame["instrument"].astype("string") + "'s answer range is " + low.map("{:g}".format)
-    log.add(raw, raw.frame.loc[out], "value", ("outside " + reason + " to " + high.map("{:g}".format))[out])
+    log.add(
+        raw,
+        raw.frame.loc[out],
+        "value",
+        ("outside " + reason + " to " + high.map("{:g}".format))[out],
+    )
     whole = per_row("integer_items") == 1
     frac = value.notna() & whole & (value % 1 != 0)
     log.add(raw, raw.frame.loc[frac], "value", "answers to this instrument are whole numbers")
@@ -208,12 +214,14 @@ def score_administrations(
             scored = pd.concat([scored, score_totals(rows.loc[~answered, "total"], inst)])
         score_parts.append(rows[HEADER].join(scored, how="inner"))
         response_parts.append(_responses(rows[answered.to_numpy()], wide[answered]))
-    scores = _concat(score_parts, HEADER + ["total", "band", "n_missing", "prorated", "valid"])
-    responses = _concat(response_parts, HEADER[:4] + ["item", "value"])
+    scores = _concat(score_parts, [*HEADER, "total", "band", "n_missing", "prorated", "valid"])
+    responses = _concat(response_parts, [*HEADER[:4], "item", "value"])
     if len(scores):
         scores = scores.sort_values(["client_id", "administered_on", "instrument"])
-    return header.reset_index(drop=True), responses.reset_index(drop=True), scores.reset_index(
-        drop=True
+    return (
+        header.reset_index(drop=True),
+        responses.reset_index(drop=True),
+        scores.reset_index(drop=True),
     )
 
 

@@ -9,7 +9,6 @@ is rejected too, so the accepted tables are always consistent with each other.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -217,9 +216,11 @@ def _rejected_ids(raw: RawTable, frame: pd.DataFrame, key: str, log: RejectLog) 
     """IDs read but rejected in a table, mapped to their line."""
     bad = ~accepted_mask(raw, log)
     ids = frame.loc[bad, key].dropna()
-    return pd.Series(raw.frame.loc[ids.index, LINE].to_numpy(), index=ids.to_numpy()).groupby(
-        level=0
-    ).first()
+    return (
+        pd.Series(raw.frame.loc[ids.index, LINE].to_numpy(), index=ids.to_numpy())
+        .groupby(level=0)
+        .first()
+    )
 
 
 def _check_references(
@@ -236,8 +237,13 @@ def _check_references(
             target, key = col.references.split(".")
             if target not in parsed:
                 reject_references(
-                    raw, frame, col.name, pd.Series([], dtype="string"), pd.Series([]),
-                    f"{target} (the dataset has no {target} table)", log,
+                    raw,
+                    frame,
+                    col.name,
+                    pd.Series([], dtype="string"),
+                    pd.Series([]),
+                    f"{target} (the dataset has no {target} table)",
+                    log,
                 )
                 continue
             t_raw, t_frame = raws[target], parsed[target]
@@ -282,8 +288,14 @@ def _check_goal_links(raw: RawTable, frame: pd.DataFrame, log: RejectLog) -> Non
         ok = accepted_mask(raw, log)
         for column in ("parent_goal_id", "revises_goal_id"):
             reject_references(
-                raw, frame, column, frame.loc[ok, "goal_id"],
-                _rejected_ids(raw, frame, "goal_id", log), raw.file, log, candidates=ok,
+                raw,
+                frame,
+                column,
+                frame.loc[ok, "goal_id"],
+                _rejected_ids(raw, frame, "goal_id", log),
+                raw.file,
+                log,
+                candidates=ok,
             )
         if len(log.lines(raw.name)) == before:
             break
@@ -343,7 +355,9 @@ def _check_goal_ratings(
             frac = rows & value.notna() & (value % 1 != 0)
             log.add(raw, raw.frame.loc[frac], "value", f"{name} ratings are whole numbers")
     counts = measure.str.lower() == "count"
-    log.add(raw, raw.frame.loc[counts & (value < 0)], "value", "a behaviour count cannot be negative")
+    log.add(
+        raw, raw.frame.loc[counts & (value < 0)], "value", "a behaviour count cannot be negative"
+    )
 
 
 def _administrations(
@@ -395,8 +409,16 @@ def _counts(raws: RawDataset, rejects: pd.DataFrame, accepted: dict[str, int]) -
     for name in TABLE_NAMES:
         raw = raws.tables.get(name)
         if raw is None:
-            rows.append({"table": name, "file": "", "present": False, "read": 0,
-                         "accepted": 0, "rejected": 0})
+            rows.append(
+                {
+                    "table": name,
+                    "file": "",
+                    "present": False,
+                    "read": 0,
+                    "accepted": 0,
+                    "rejected": 0,
+                }
+            )
             continue
         rejected = rejects.loc[rejects["table"] == name, "line"].nunique()
         rows.append(
