@@ -11,7 +11,7 @@ Every effect size in this module is **positive when the cohort improved** in the
 
 References
 ----------
-Formulas and standard errors follow the project reference ``shared/reference/clinical_measures.md`` Part F, which
+Formulas and standard errors follow ``shared/reference/clinical_measures.md`` Part F, which
 transcribes easystats/effectsize ``R/repeated_measures_d.R`` (``.paired_d``):
 
 - Cohen, J. (1988). *Statistical power analysis for the behavioral sciences* (2nd ed.), p. 48
