@@ -31,8 +31,7 @@ demo: $(STAMP) $(DEMO)/clients.csv
 	$(BIN)/therapy-outcomes summary $(DEMO) --as-of $(AS_OF)
 
 test: $(STAMP) $(DEMO)/clients.csv
-	$(BIN)/python -m pytest -q tests
-	$(BIN)/python -m pytest -q --nbval-lax notebooks
+	$(BIN)/python -m pytest -q --doctest-modules src/therapy_outcomes tests --nbval-lax notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
