@@ -12,11 +12,13 @@ The public API, pandas in and pandas out:
 - cohorts: :func:`effect_sizes`, :func:`wilson_interval`, :func:`rate_table`,
   :func:`outcome_flow`, and :func:`suppress_small_cells` for every aggregate table;
 - goals: :func:`gas_tscore`, :func:`gas_tscores`, :func:`gbo_change`, :func:`count_progress`,
-  :func:`on_track`, :func:`smart_audit`, :func:`review_status`, :func:`revision_chains`.
+  :func:`on_track`, :func:`smart_audit`, :func:`review_status`, :func:`revision_chains`;
+- alerts: :func:`alerts`, :func:`alerts_for_client`, :func:`fit_expected_recovery`.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
+from therapy_outcomes.alerts import alerts, alerts_for_client
 from therapy_outcomes.change import reliable_change
 from therapy_outcomes.cohort import effect_sizes, outcome_flow, rate_table, wilson_interval
 from therapy_outcomes.dataset import Dataset, load
@@ -34,6 +36,7 @@ from therapy_outcomes.goals import (
 )
 from therapy_outcomes.growth import reliable_change_hlm
 from therapy_outcomes.instruments import Registry, default_registry, score
+from therapy_outcomes.recovery import fit_expected_recovery
 from therapy_outcomes.service_metrics import (
     cms159,
     cms159_rates,
@@ -51,6 +54,8 @@ __all__ = [
     "Dataset",
     "Registry",
     "__version__",
+    "alerts",
+    "alerts_for_client",
     "baseline_latest",
     "clinical_significance",
     "cms159",
@@ -59,6 +64,7 @@ __all__ = [
     "default_registry",
     "effect_sizes",
     "first_last_pairs",
+    "fit_expected_recovery",
     "gas_tscore",
     "gas_tscores",
     "gbo_change",

@@ -20,6 +20,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from therapy_outcomes._arrow import parse_float
 from therapy_outcomes.instruments import Registry, score, score_totals
 from therapy_outcomes.readers import LINE, RawTable
 from therapy_outcomes.validation import RejectLog, accepted_mask, duplicate_rows
@@ -45,6 +46,20 @@ def is_long(frame: pd.DataFrame) -> bool:
     return "item" in frame.columns and "value" in frame.columns
 
 
+def per_instrument(codes: pd.Series, registry: Registry, attribute: str) -> np.ndarray:
+    """One attribute of each row's instrument, looked up once per distinct code.
+
+    Examples
+    --------
+    >>> from therapy_outcomes.instruments import default_registry
+    >>> per_instrument(pd.Series(["PHQ-9", None, "GAD-7"]), default_registry(), "n_items")
+    array([9, None, 7], dtype=object)
+    """
+    factor, uniques = pd.factorize(codes, use_na_sentinel=True)
+    looked_up = [getattr(registry.get(u), attribute) for u in uniques]
+    return np.array([*looked_up, None], dtype=object)[factor]
+
+
 def resolve_instruments(
     raw: RawTable, frame: pd.DataFrame, registry: Registry, log: RejectLog
 ) -> pd.DataFrame:
@@ -53,15 +68,15 @@ def resolve_instruments(
     unknown = frame["instrument"].notna() & codes.isna()
     log.add(
         raw,
-        raw.frame.loc[unknown],
+        unknown,
         "instrument",
         f"unknown instrument (known: {', '.join(registry.codes)})",
     )
-    kinds = codes.map({c: registry.get(c).kind for c in registry.codes})
-    rating = codes.notna() & (kinds != "questionnaire")
+    kinds = per_instrument(codes, registry, "kind")
+    rating = codes.notna().to_numpy() & (kinds != "questionnaire")
     log.add(
         raw,
-        raw.frame.loc[rating],
+        rating,
         "instrument",
         "is a goal rating scale: record it in goal_ratings, not administrations",
     )
@@ -81,10 +96,10 @@ def long_to_wide(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Re
     item = pd.to_numeric(frame["item"], errors="coerce")
     value = pd.to_numeric(frame["value"].str.replace(",", ".", regex=False), errors="coerce")
     bad_item = frame["item"].notna() & (item.isna() | (item % 1 != 0) | (item < 1))
-    log.add(raw, raw.frame.loc[bad_item], "item", "not an item number (1, 2, ...)")
-    log.add(raw, raw.frame.loc[frame["item"].isna()], "item", "is required in the long layout")
+    log.add(raw, bad_item, "item", "not an item number (1, 2, ...)")
+    log.add(raw, frame["item"].isna(), "item", "is required in the long layout")
     bad_value = frame["value"].notna() & value.isna()
-    log.add(raw, raw.frame.loc[bad_value], "value", "not a number")
+    log.add(raw, bad_value, "value", "not a number")
     consistent = [c for c in HEADER[1:] if c in frame]
     first = frame.groupby("administration_id", sort=False)[consistent].transform("first")
     for col in consistent:
@@ -92,7 +107,7 @@ def long_to_wide(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Re
         differs = differs.fillna(True)
         log.add(
             raw,
-            raw.frame.loc[differs],
+            differs,
             col,
             f"differs from the first line of the same administration_id ({col})",
         )
@@ -100,23 +115,23 @@ def long_to_wide(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Re
     duplicate_rows(raw, frame, ["administration_id", "_item"], log, "item answered twice")
 
     def per_row(attribute: str) -> pd.Series:
-        lookup = {c: float(getattr(registry.get(c), attribute)) for c in registry.codes}
-        return frame["instrument"].map(lookup).astype("float64")
+        found = per_instrument(frame["instrument"], registry, attribute)
+        return pd.Series(found, index=frame.index).astype("float64")
 
     beyond = frame["_item"] > per_row("n_items")
-    log.add(raw, raw.frame.loc[beyond], "item", "item number beyond the instrument's items")
+    log.add(raw, beyond, "item", "item number beyond the instrument's items")
     low, high = per_row("item_min"), per_row("item_max")
     out = value.notna() & ((value < low) | (value > high))
     reason = frame["instrument"].astype("string") + "'s answer range is " + low.map("{:g}".format)
     log.add(
         raw,
-        raw.frame.loc[out],
+        out,
         "value",
         ("outside " + reason + " to " + high.map("{:g}".format))[out],
     )
     whole = per_row("integer_items") == 1
     frac = value.notna() & whole & (value % 1 != 0)
-    log.add(raw, raw.frame.loc[frac], "value", "answers to this instrument are whole numbers")
+    log.add(raw, frac, "value", "answers to this instrument are whole numbers")
     ok = frame["_item"].notna() & ~beyond.fillna(False) & ~out & ~frac
     width = int(frame.loc[ok, "_item"].max()) if ok.any() else 0
     position = frame.groupby("administration_id", sort=False).cumcount()
@@ -132,39 +147,45 @@ def long_to_wide(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Re
 
 
 def check_items(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: RejectLog) -> None:
-    """Check wide item answers against each row's instrument (parses them in place)."""
+    """Check wide item answers against each row's instrument (parses them in place).
+
+    Vectorised over all instruments at once: each row carries its instrument's item count,
+    answer range and whether answers are whole numbers; reasons are written only for the
+    (few) rows that fail.
+    """
     columns = item_columns(frame)
-    for col in columns.values():
+    codes = frame["instrument"]
+    n_items = pd.Series(per_instrument(codes, registry, "n_items"), dtype="float64").to_numpy()
+    low = pd.Series(per_instrument(codes, registry, "item_min"), dtype="float64").to_numpy()
+    high = pd.Series(per_instrument(codes, registry, "item_max"), dtype="float64").to_numpy()
+    whole = per_instrument(codes, registry, "integer_items") == True  # noqa: E712 - object array
+    for k, col in columns.items():
         if frame[col].dtype.kind != "f":
             text = frame[col]
-            parsed = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-            log.add(raw, raw.frame.loc[text.notna() & parsed.isna()], col, "not a number")
-            frame[col] = parsed.astype("float64")
-    for code in frame["instrument"].dropna().unique():
-        inst = registry.get(code)
-        rows = frame["instrument"] == code
-        for k, col in columns.items():
-            values = frame.loc[rows, col]
-            if k > inst.n_items:
-                extra = values.notna()
-                log.add(
-                    raw,
-                    raw.frame.loc[extra[extra].index],
-                    col,
-                    f"{code} has {inst.n_items} items; this answer has no item to belong to",
+            parsed = parse_float(text)
+            log.add(raw, text.notna() & parsed.isna(), col, "not a number")
+            frame[col] = parsed
+        values = frame[col].to_numpy()
+        given = ~np.isnan(values)
+        if not given.any():
+            continue
+        extra = given & (k > n_items)
+        with np.errstate(invalid="ignore"):
+            out = given & ~extra & ((values < low) | (values > high))
+            frac = given & ~extra & whole & (np.mod(values, 1) != 0)
+        for mask, template in (
+            (extra, "{code} has {n:g} items; this answer has no item to belong to"),
+            (out, "outside {code}'s answer range {lo:g} to {hi:g}"),
+            (frac, "{code} answers are whole numbers"),
+        ):
+            if mask.any():
+                rows = np.flatnonzero(mask)
+                reason = pd.Series(
+                    [template.format(code=codes.iat[i], n=n_items[i], lo=low[i], hi=high[i])
+                     for i in rows],
+                    index=rows,
                 )
-                continue
-            out = values.notna() & ((values < inst.item_min) | (values > inst.item_max))
-            reason = f"outside {code}'s answer range {inst.item_min:g} to {inst.item_max:g}"
-            log.add(raw, raw.frame.loc[out[out].index], col, reason)
-            if inst.integer_items:
-                frac = values.notna() & (values % 1 != 0)
-                log.add(
-                    raw,
-                    raw.frame.loc[frac[frac].index],
-                    col,
-                    f"{code} answers are whole numbers",
-                )
+                log.add(raw, rows, col, reason)
 
 
 def reject_whole_administrations(raw: RawTable, frame: pd.DataFrame, log: RejectLog) -> None:
@@ -182,22 +203,25 @@ def reject_whole_administrations(raw: RawTable, frame: pd.DataFrame, log: Reject
     )
     lines = frame.loc[spread, "administration_id"].map(first_bad)
     reason = lines.map(lambda n: f"another line of this administration was rejected (line {n})")
-    log.add(raw, raw.frame.loc[spread], "administration_id", reason)
+    log.add(raw, spread, "administration_id", reason)
 
 
 def score_administrations(
     frame: pd.DataFrame, registry: Registry
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Score accepted administrations; return ``(administrations, responses, scores)``.
+    """Score accepted administrations; return ``(administrations, answers, scores)``.
 
     ``frame`` holds accepted rows only (in the long layout, each administration's first line
     carries its wide answers). A given ``total`` has already been checked against the items.
+    ``answers`` is the wide item matrix of the administrations with item answers (header
+    columns plus ``item_1`` ... ``item_k``); :func:`responses_long` turns it into one row per
+    answer.
     """
     columns = item_columns(frame)
     heads = frame.drop_duplicates("administration_id") if len(frame) else frame
     header = heads[[c for c in HEADER if c in heads] + (["total"] if "total" in heads else [])]
     score_parts: list[pd.DataFrame] = []
-    response_parts: list[pd.DataFrame] = []
+    answer_parts: list[pd.DataFrame] = []
     for code in heads["instrument"].dropna().unique():
         inst = registry.get(code)
         rows = heads[heads["instrument"] == code]
@@ -213,24 +237,44 @@ def score_administrations(
         if "total" in rows and (~answered).any():
             scored = pd.concat([scored, score_totals(rows.loc[~answered, "total"], inst)])
         score_parts.append(rows[HEADER].join(scored, how="inner"))
-        response_parts.append(_responses(rows[answered.to_numpy()], wide[answered]))
+        answer_parts.append(rows.loc[answered, HEADER[:4]].join(wide[answered]))
     scores = _concat(score_parts, [*HEADER, "total", "band", "n_missing", "prorated", "valid"])
-    responses = _concat(response_parts, [*HEADER[:4], "item", "value"])
+    answers = _concat(answer_parts, HEADER[:4])
     if len(scores):
         scores = scores.sort_values(["client_id", "administered_on", "instrument"])
     return (
         header.reset_index(drop=True),
-        responses.reset_index(drop=True),
+        answers.reset_index(drop=True),
         scores.reset_index(drop=True),
     )
 
 
-def _responses(rows: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFrame:
-    """One row per answered item of ``wide`` (aligned with ``rows``)."""
-    values = wide.to_numpy()
+def responses_long(answers: pd.DataFrame) -> pd.DataFrame:
+    """One row per item answer from the wide ``answers`` table.
+
+    Parameters
+    ----------
+    answers : pandas.DataFrame
+        ``administration_id, client_id, instrument, administered_on`` and ``item_k`` columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``administration_id, client_id, instrument, administered_on, item, value``.
+
+    Examples
+    --------
+    >>> wide = pd.DataFrame({"administration_id": ["A1"], "client_id": ["C1"],
+    ...     "instrument": ["GAD-7"], "administered_on": [pd.Timestamp("2026-01-05")],
+    ...     "item_1": [2.0], "item_2": [np.nan]})
+    >>> responses_long(wide)[["item", "value"]].values.tolist()
+    [[1.0, 2.0]]
+    """
+    columns = item_columns(answers)
+    values = answers[list(columns.values())].to_numpy(dtype="float64")
     row, col = np.nonzero(~np.isnan(values))
-    out = rows[HEADER[:4]].iloc[row].reset_index(drop=True)
-    out["item"] = (col + 1).astype("int64")
+    out = answers[HEADER[:4]].iloc[row].reset_index(drop=True)
+    out["item"] = np.asarray(list(columns))[col].astype("int64")
     out["value"] = values[row, col]
     return out
 
@@ -253,7 +297,7 @@ def check_totals(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Re
     )
     total = heads["total"] if "total" in heads else pd.Series(np.nan, index=heads.index)
     empty = ~has_items & total.isna() & heads["instrument"].notna()
-    log.add(raw, raw.frame.loc[empty[empty].index], None, "no item answers and no total")
+    log.add(raw, empty[empty].index, None, "no item answers and no total")
     for code in heads["instrument"].dropna().unique():
         inst = registry.get(code)
         rows = heads["instrument"] == code
@@ -262,7 +306,7 @@ def check_totals(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Re
         out = given.notna() & ((given < low) | (given > high))
         log.add(
             raw,
-            raw.frame.loc[out[out].index],
+            out[out].index,
             "total",
             f"outside {code}'s total range {low:g} to {high:g}",
         )
@@ -290,4 +334,4 @@ def check_totals(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Re
             ],
             index=given_both[mismatch].index,
         )
-        log.add(raw, raw.frame.loc[reason.index], "total", reason)
+        log.add(raw, reason.index, "total", reason)

@@ -9,6 +9,7 @@ is rejected too, so the accepted tables are always consistent with each other.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -44,9 +45,12 @@ class Dataset:
         Accepted rows, parsed (dates as ``datetime64``, numbers as floats, IDs as strings).
     administrations : pandas.DataFrame
         One row per accepted administration (no item answers).
+    answers : pandas.DataFrame
+        Item answers, one row per administration that has them: administration_id,
+        client_id, instrument, administered_on, ``item_1`` ... ``item_k``.
     responses : pandas.DataFrame
-        One row per item answer: administration_id, client_id, instrument, administered_on,
-        item, value.
+        The same answers long, one row per item answer: administration_id, client_id,
+        instrument, administered_on, item, value (built from ``answers`` on first use).
     scores : pandas.DataFrame
         One row per administration: administration_id, client_id, instrument,
         administered_on, session_id, rater, total, band, n_missing, prorated, valid, risk and
@@ -70,7 +74,7 @@ class Dataset:
     goals: pd.DataFrame
     goal_ratings: pd.DataFrame
     administrations: pd.DataFrame
-    responses: pd.DataFrame
+    answers: pd.DataFrame
     scores: pd.DataFrame
     homework: pd.DataFrame
     events: pd.DataFrame
@@ -80,6 +84,11 @@ class Dataset:
     registry: Registry = field(repr=False)
     source: Path = field(default_factory=Path)
     input_hash: str = ""
+
+    @functools.cached_property
+    def responses(self) -> pd.DataFrame:
+        """One row per item answer (see the class docstring)."""
+        return adm.responses_long(self.answers)
 
     @property
     def n_rejected(self) -> int:
@@ -174,7 +183,7 @@ def load(
         goals=accepted.get("goals", empty["goals"]),
         goal_ratings=accepted.get("goal_ratings", empty["goal_ratings"]),
         administrations=tidy[0],
-        responses=tidy[1],
+        answers=tidy[1],
         scores=tidy[2],
         homework=accepted.get("homework", empty["homework"]),
         events=accepted.get("events", empty["events"]),
@@ -270,16 +279,16 @@ def _check_goal_links(raw: RawTable, frame: pd.DataFrame, log: RejectLog) -> Non
     for column, what in (("parent_goal_id", "parent goal"), ("revises_goal_id", "revised goal")):
         link = frame[column]
         self_link = link.notna() & (link == frame["goal_id"])
-        log.add(raw, raw.frame.loc[self_link], column, f"a goal cannot be its own {what}")
+        log.add(raw, self_link, column, f"a goal cannot be its own {what}")
         other = link.map(goal_client)
         wrong = link.notna() & other.notna() & (other != frame["client_id"])
-        log.add(raw, raw.frame.loc[wrong], column, f"the {what} belongs to another client")
+        log.add(raw, wrong, column, f"the {what} belongs to another client")
     horizon = frame.set_index("goal_id")["horizon"]
     horizon = horizon[~horizon.index.duplicated()]
     parent_h = frame["parent_goal_id"].map(horizon)
     log.add(
         raw,
-        raw.frame.loc[parent_h.notna() & (parent_h != "long_term")],
+        parent_h.notna() & (parent_h != "long_term"),
         "parent_goal_id",
         "the parent goal is not a long-term goal",
     )
@@ -320,7 +329,7 @@ def _check_same_client(
         client = frame["client_id"] if table != "goal_ratings" else _rating_client(parsed)
         owner = frame[column].map(owners)
         wrong = owner.notna() & client.notna() & (owner != client)
-        log.add(raw, raw.frame.loc[wrong], column, f"the {target[:-1]} belongs to another client")
+        log.add(raw, wrong, column, f"the {target[:-1]} belongs to another client")
 
 
 def _rating_client(parsed: dict[str, pd.DataFrame]) -> pd.Series:
@@ -339,7 +348,7 @@ def _check_goal_ratings(
     goals = parsed["goals"].drop_duplicates("goal_id").set_index("goal_id")
     owner = frame["goal_id"].map(goals["client_id"])
     wrong = frame["client_id"].notna() & owner.notna() & (frame["client_id"] != owner)
-    log.add(raw, raw.frame.loc[wrong], "client_id", "is not the client of this goal")
+    log.add(raw, wrong, "client_id", "is not the client of this goal")
     frame["client_id"] = frame["client_id"].fillna(owner).astype("string")
     measure = frame["goal_id"].map(goals["measure"])
     value = frame["value"]
@@ -350,13 +359,13 @@ def _check_goal_ratings(
         low = inst.item_min if inst.kind != "questionnaire" else inst.total_min
         high = inst.item_max if inst.kind != "questionnaire" else inst.total_max
         out = rows & value.notna() & ((value < low) | (value > high))
-        log.add(raw, raw.frame.loc[out], "value", f"outside the {name} range {low:g} to {high:g}")
+        log.add(raw, out, "value", f"outside the {name} range {low:g} to {high:g}")
         if inst.kind != "questionnaire" and inst.integer_items:
             frac = rows & value.notna() & (value % 1 != 0)
-            log.add(raw, raw.frame.loc[frac], "value", f"{name} ratings are whole numbers")
+            log.add(raw, frac, "value", f"{name} ratings are whole numbers")
     counts = measure.str.lower() == "count"
     log.add(
-        raw, raw.frame.loc[counts & (value < 0)], "value", "a behaviour count cannot be negative"
+        raw, counts & (value < 0), "value", "a behaviour count cannot be negative"
     )
 
 
@@ -378,11 +387,9 @@ def _administrations(
     heads = ~frame["administration_id"].duplicated() if long else None
     ok = accepted_mask(raw, log)
     key = ["client_id", "instrument", "administered_on", "rater"]
-    dup_scope = ok if heads is None else ok & heads
-    dup = frame.loc[dup_scope]
-    dup_raw = RawTable(raw.name, raw.file, raw.frame.loc[dup_scope])
+    scope = ok if heads is None else ok & heads
     same = "duplicate administration: same client, instrument, date and rater"
-    duplicate_rows(dup_raw, dup, key, log, same)
+    duplicate_rows(raw, frame, key, log, same, scope=scope)
     if long:
         adm.reject_whole_administrations(raw, frame, log)
     ok = accepted_mask(raw, log)

@@ -17,8 +17,10 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from therapy_outcomes.errors import DatasetReadError
@@ -192,9 +194,12 @@ def _read_fast(data: bytes, header: list[str], sep: str) -> pd.DataFrame | None:
     newlines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
     if bad or newlines != table.num_rows + 1:
         return None  # blank lines, ragged rows or line breaks inside cells: count them properly
-    frame = table.to_pandas().astype("string")
-    frame = _strip(frame)
-    frame[LINE] = pd.RangeIndex(2, len(frame) + 2)
+    columns = {}
+    for name in table.column_names:
+        text = pc.utf8_trim_whitespace(table[name])
+        columns[name] = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    frame = pa.table(columns).to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+    frame[LINE] = np.arange(2, len(frame) + 2, dtype="int64")
     return frame
 
 

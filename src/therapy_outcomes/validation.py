@@ -12,9 +12,11 @@ several records but counts once: for every table, rows read = rows accepted + ro
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from therapy_outcomes._arrow import isin, parse_date, parse_float
 from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.readers import LINE, RawTable
 from therapy_outcomes.tables import ID_PATTERN, Col, TableSpec
@@ -36,36 +38,60 @@ class RejectLog:
 
     def __init__(self) -> None:
         self._parts: list[pd.DataFrame] = []
+        self._lines: dict[str, list[np.ndarray]] = {}
 
     def add(
         self,
         raw: RawTable,
-        rows: pd.DataFrame,
+        where: pd.Series | np.ndarray | pd.Index,
         column: str | None,
         reason: str | pd.Series,
         values: pd.Series | None = None,
     ) -> None:
-        """Record every row of ``rows`` (a slice of the table with :data:`LINE`) as rejected."""
-        if rows.empty:
+        """Record rows of ``raw`` as rejected.
+
+        Parameters
+        ----------
+        raw : RawTable
+            The table (its frame has a RangeIndex, so labels are positions).
+        where : boolean mask or row labels
+            The rejected rows: a boolean Series/array over ``raw.frame`` (missing = False),
+            or the labels of the rows.
+        column : str or None
+            The column at fault (``None`` for the row as a whole).
+        reason : str or pandas.Series
+            One reason, or a reason per row indexed by row label.
+        values : pandas.Series, optional
+            Values to report (default: the text of ``column`` as read).
+        """
+        idx = _positions(where, len(raw.frame))
+        if len(idx) == 0:
             return
         if values is None:
-            values = rows[column] if column is not None and column in rows else None
+            values = raw.frame[column] if column is not None and column in raw.frame else None
+        shown = None if values is None else _display(values.reindex(idx))
+        if isinstance(reason, pd.Series):
+            reason = reason.reindex(idx).to_numpy()
         part = pd.DataFrame(
             {
                 "table": raw.name,
                 "file": raw.file,
-                "line": rows[LINE].to_numpy(),
+                "line": raw.frame[LINE].to_numpy()[idx],
                 "column": column,
-                "value": _display(values, len(rows)),
-                "reason": reason.to_numpy() if isinstance(reason, pd.Series) else reason,
+                "value": shown,
+                "reason": reason,
             }
         )
         self._parts.append(part)
+        self._lines.setdefault(raw.name, []).append(part["line"].to_numpy())
 
     def add_records(self, records: list[dict]) -> None:
         """Record reject dicts that already have the reject columns."""
         if records:
-            self._parts.append(pd.DataFrame.from_records(records, columns=REJECT_COLUMNS))
+            part = pd.DataFrame.from_records(records, columns=REJECT_COLUMNS)
+            self._parts.append(part)
+            for table, lines in part.groupby("table")["line"]:
+                self._lines.setdefault(str(table), []).append(lines.to_numpy())
 
     def frame(self) -> pd.DataFrame:
         """All rejects so far, sorted by table order of arrival, file and line."""
@@ -75,18 +101,32 @@ class RejectLog:
         out["line"] = out["line"].astype("int64")
         return out
 
-    def lines(self, table: str) -> set[int]:
-        """Line numbers of ``table`` with at least one reject."""
-        found: set[int] = set()
-        for part in self._parts:
-            if len(part) and part["table"].iat[0] == table:
-                found.update(part.loc[part["table"] == table, "line"].astype(int).tolist())
-        return found
+    def lines(self, table: str) -> np.ndarray:
+        """Line numbers of ``table`` with at least one reject (sorted, unique)."""
+        parts = self._lines.get(table)
+        if not parts:
+            return np.zeros(0, dtype="int64")
+        return np.unique(np.concatenate(parts).astype("int64"))
 
 
-def _display(values: pd.Series | None, n: int) -> object:
-    if values is None:
-        return None
+def _positions(where: pd.Series | np.ndarray | pd.Index, n: int) -> np.ndarray:
+    """Row positions from a boolean mask (missing = False) or from row labels.
+
+    A boolean Series shorter than the table selects the labels where it is True; raw frames
+    have a RangeIndex, so labels are positions.
+    """
+    if isinstance(where, pd.Series) and (
+        where.dtype == bool or str(where.dtype) in ("boolean", "bool[pyarrow]")
+    ):
+        if len(where) != n:
+            return where.index[where.fillna(False).to_numpy(dtype=bool)].to_numpy("int64")
+        where = where.to_numpy(dtype=bool, na_value=False)
+    if isinstance(where, np.ndarray) and where.dtype == bool:
+        return np.flatnonzero(where)
+    return np.asarray(where, dtype="int64")
+
+
+def _display(values: pd.Series) -> np.ndarray:
     text = values.astype("string").str.slice(0, 80)
     return text.astype(object).where(text.notna(), None).to_numpy()
 
@@ -128,27 +168,39 @@ def parse_table(raw: RawTable, table: TableSpec, log: RejectLog) -> pd.DataFrame
         parsed, bad_reason = _parse(text, col)
         if bad_reason is not None:
             bad = text.notna() & parsed.isna()
-            log.add(raw, raw.frame.loc[bad].assign(**{col.name: text[bad]}), col.name, bad_reason)
+            log.add(raw, bad, col.name, bad_reason, values=text)
         frame[col.name] = parsed
     return frame
 
 
 def _parse(text: pd.Series, col: Col) -> tuple[pd.Series, str | None]:
     if col.kind == "date":
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        return parsed.astype("datetime64[ns]"), "not a date (expected YYYY-MM-DD)"
+        return parse_date(text), "not a date (expected YYYY-MM-DD)"
     if col.kind in ("number", "integer"):
-        parsed = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-        parsed = parsed.astype("float64")
+        parsed = parse_float(text)
         if col.kind == "integer":
             parsed = parsed.where(parsed.isna() | (parsed % 1 == 0))
             return parsed, "not a whole number"
         return parsed, "not a number"
     if col.allowed is not None:
-        lookup = {value.lower(): value for value in col.allowed}
-        parsed = text.str.lower().map(lookup).astype("string")
-        return parsed, f"must be one of: {', '.join(col.allowed)}"
+        return map_text(text, col.allowed), f"must be one of: {', '.join(col.allowed)}"
     return text.astype("string"), None
+
+
+def map_text(text: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
+    """Match ``text`` case-insensitively to ``allowed``, returning the declared spelling.
+
+    Works on the distinct values only, so a million rows cost as much as a handful.
+
+    Examples
+    --------
+    >>> map_text(pd.Series(["Attended", "maybe", None]), ("attended", "cancelled")).tolist()
+    ['attended', <NA>, <NA>]
+    """
+    lookup = {value.lower(): value for value in allowed}
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    mapped = np.array([lookup.get(str(u).lower()) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=text.index, dtype="string")
 
 
 def _schema(table: TableSpec, as_of: pd.Timestamp) -> pa.DataFrameSchema:
@@ -187,38 +239,47 @@ def check_rows(
         cases = err.failure_cases.dropna(subset=["index"])
         for (column, check), group in cases.groupby(["column", "check"], sort=False):
             index = group["index"].astype(int).unique()
-            rows = raw.frame.loc[index]
             reason = "is required" if check == "not_nullable" else str(check)
             if check == "not_nullable":
                 parsed_bad = frame.loc[index, column].isna() & raw.frame.loc[index, column].notna()
-                rows = rows[~parsed_bad.to_numpy()]  # already reported as unparseable
-            log.add(raw, rows, str(column), reason)
+                index = index[~parsed_bad.to_numpy()]  # already reported as unparseable
+            log.add(raw, index, str(column), reason)
     for col in table.columns:
         if col.unique:
             duplicate_rows(raw, frame, [col.name], log, f"duplicate {col.name}")
     for earlier, later in table.date_order:
         bad = frame[later] < frame[earlier]
-        log.add(raw, raw.frame.loc[bad], later, f"is before {earlier}")
+        log.add(raw, bad, later, f"is before {earlier}")
 
 
 def duplicate_rows(
-    raw: RawTable, frame: pd.DataFrame, key: list[str], log: RejectLog, what: str
+    raw: RawTable,
+    frame: pd.DataFrame,
+    key: list[str],
+    log: RejectLog,
+    what: str,
+    scope: pd.Series | None = None,
 ) -> None:
-    """Reject every row whose ``key`` repeats an earlier row's (the first is kept)."""
+    """Reject every row whose ``key`` repeats an earlier row's (the first is kept).
+
+    Rows with a missing key value, and rows outside ``scope`` (a boolean mask) when given,
+    take no part.
+    """
     present = frame[key].notna().all(axis=1)
-    dup = frame.duplicated(subset=key, keep="first") & present
+    if scope is not None:
+        present &= scope
+    sub = frame.loc[present, key]
+    dup = sub.duplicated(keep="first")
     if not dup.any():
         return
     first_line = (
-        frame.loc[present]
-        .assign(_first=raw.frame.loc[present, LINE])
-        .drop_duplicates(subset=key, keep="first")
-        .set_index(key)["_first"]
+        sub.assign(_first=raw.frame.loc[present, LINE])[~dup].set_index(key)["_first"]
     )
-    keys = pd.MultiIndex.from_frame(frame.loc[dup, key]) if len(key) > 1 else frame.loc[dup, key[0]]
+    repeated = sub[dup]
+    keys = pd.MultiIndex.from_frame(repeated) if len(key) > 1 else repeated[key[0]]
     firsts = first_line.reindex(keys).to_numpy()
-    reason = pd.Series([f"{what} (first on line {int(n)})" for n in firsts], index=frame.index[dup])
-    log.add(raw, raw.frame.loc[dup], key[0], reason)
+    reason = pd.Series([f"{what} (first on line {int(n)})" for n in firsts], index=repeated.index)
+    log.add(raw, repeated.index, key[0], reason)
 
 
 def reject_references(
@@ -250,7 +311,7 @@ def reject_references(
     """
     values = frame[column]
     check = values.notna() if candidates is None else values.notna() & candidates
-    missing = check & ~values.isin(accepted)
+    missing = check & ~pd.Series(isin(values, accepted), index=values.index)
     if not missing.any():
         return
     bad = values[missing]
@@ -264,10 +325,11 @@ def reject_references(
         ],
         index=bad.index,
     )
-    log.add(raw, raw.frame.loc[missing], column, reason)
+    log.add(raw, missing, column, reason)
 
 
 def accepted_mask(raw: RawTable, log: RejectLog) -> pd.Series:
     """True for the rows of ``raw`` that have no reject record."""
     bad = log.lines(raw.name)
-    return ~raw.frame[LINE].isin(bad)
+    lines = raw.frame[LINE].to_numpy()
+    return pd.Series(~np.isin(lines, bad), index=raw.frame.index)

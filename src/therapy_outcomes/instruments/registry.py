@@ -842,8 +842,11 @@ class Registry:
         ['K10', nan, 'PHQ-8']
         """
         series = values if isinstance(values, pd.Series) else pd.Series(values)
-        keys = series.astype("str").str.replace(_IGNORED_IN_CODES.pattern, "", regex=True)
-        return keys.str.casefold().map(self._keys).astype("str")
+        # resolve each distinct value once: a million rows hold a handful of codes
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        known = [self._keys.get(normalise_code(str(u)), np.nan) for u in uniques]
+        resolved = np.array([*known, np.nan], dtype=object)[codes]
+        return pd.Series(resolved, index=series.index, dtype=object)
 
     @property
     def codes(self) -> list[str]:

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from therapy_outcomes import __version__
+from therapy_outcomes.administrations import responses_long
 from therapy_outcomes.dataset import Dataset, load
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.goals import gas_tscores, review_status, revision_chains, smart_audit
@@ -30,7 +31,7 @@ CLIENT_TABLES = {
     "goals": "set_on",
     "goal_ratings": "rated_on",
     "scores": "administered_on",
-    "responses": "administered_on",
+    "answers": "administered_on",
     "homework": "assigned_on",
     "events": "occurred_on",
 }
@@ -176,6 +177,7 @@ def client_context(
         name: _mine(getattr(ds, name), client_id, column, stamp)
         for name, column in CLIENT_TABLES.items()
     }
+    tables["responses"] = responses_long(tables.pop("answers"))
     if tables["sessions"].empty and tables["scores"].empty and tables["goals"].empty:
         raise ParameterError(
             f"client '{client_id}' has no sessions, scores or goals on or before {stamp.date()}"

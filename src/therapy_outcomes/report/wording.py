@@ -262,7 +262,8 @@ def provenance_block(ctx: ClientContext) -> str:
     )
     models = ""
     for code, model in (p.get("models") or {}).items():
-        models += f"<li>Not-on-track model for {_esc(code)}: {_esc(model)}</li>"
+        text = model.get("text", "") if isinstance(model, dict) else str(model)
+        models += f"<li>Not-on-track model for {_esc(code)}: {_esc(text)}</li>"
     method = (
         "<p>Change is judged against each questionnaire's published reliable-change "
         "threshold (a change at least that large is unlikely to be measurement noise) and "

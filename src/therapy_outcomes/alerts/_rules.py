@@ -1,0 +1,425 @@
+"""The six alert rules. Each takes a :class:`View` and returns a list of alert rows.
+
+The rules are documented (formula, inclusive side, source) in :mod:`therapy_outcomes.alerts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from therapy_outcomes.alerts._common import (
+    ALLIANCE_MEASURES,
+    View,
+    alert,
+    count,
+    fmt_date,
+    fmt_num,
+    measure_name,
+    ordinal,
+)
+from therapy_outcomes.change import reliable_change
+from therapy_outcomes.instruments.registry import DECIMALS
+from therapy_outcomes.recovery import ExpectedRecoveryModel, score_series
+
+__all__ = [
+    "goal_overdue",
+    "low_alliance",
+    "no_recent_measure",
+    "not_on_track",
+    "reliable_deterioration",
+    "risk_item",
+]
+
+#: Goal statuses that never make a goal overdue.
+CLOSED_GOAL_STATUSES: tuple[str, ...] = ("achieved", "discontinued", "revised")
+
+
+def _present(view: View) -> list[str]:
+    """Instruments considered that have at least one score in the view, in code order."""
+    present = set(view.scores["instrument"].dropna().astype(str))
+    return [code for code in view.instruments if code in present]
+
+
+def _outcome_measures(view: View) -> list[str]:
+    return [
+        code
+        for code in _present(view)
+        if code not in ALLIANCE_MEASURES and view.instrument(code).kind == "questionnaire"
+    ]
+
+
+def _latest_and_first(series: pd.DataFrame) -> pd.DataFrame:
+    """Per (client, rater): the latest valid score (with the intake in ``intake``)."""
+    group = series.groupby(["client_id", "rater"], sort=True)
+    return group.tail(1).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# risk_item
+# --------------------------------------------------------------------------------------------
+
+
+def _answer_text(inst: Any, value: float) -> str:
+    label = inst.answer_labels.get(float(value)) if inst.answer_labels else None
+    return f"{fmt_num(value)} ('{label}')" if label else fmt_num(value)
+
+
+def risk_item(view: View) -> list[dict[str, Any]]:
+    """One clinician-only alert per administration with a risk item at or above its minimum."""
+    rows: list[dict[str, Any]] = []
+    resp = view.responses
+    if resp.empty:
+        return rows
+    raters = view.scores.drop_duplicates("administration_id").set_index("administration_id")[
+        "rater"
+    ] if "rater" in view.scores else pd.Series(dtype="string")
+    for code in view.instruments:
+        inst = view.instrument(code)
+        if not inst.risk_items:
+            continue
+        of_inst = resp[(resp["instrument"] == code).fillna(False).astype(bool)]
+        if of_inst.empty:
+            continue
+        hits = []
+        for risk in inst.risk_items:
+            flagged = of_inst[
+                (of_inst["item"] == risk.item).fillna(False).astype(bool)
+                & (of_inst["value"] >= risk.min_value).fillna(False).astype(bool)
+            ]
+            for rec in flagged.itertuples(index=False):
+                hits.append((rec, risk))
+        hits.sort(key=lambda h: (str(h[0].client_id), h[0].administered_on,
+                                 str(h[0].administration_id), h[1].item))
+        by_admin: dict[str, list[tuple[Any, Any]]] = {}
+        for rec, risk in hits:
+            by_admin.setdefault(str(rec.administration_id), []).append((rec, risk))
+        for admin_id, items in by_admin.items():
+            first = items[0][0]
+            rater = raters.get(admin_id, "self")
+            name = measure_name(code, rater)
+            on = fmt_date(first.administered_on)
+            parts = [
+                f"item {risk.item} ({risk.label}) answered {_answer_text(inst, rec.value)}"
+                for rec, risk in items
+            ]
+            rules = "; ".join(
+                f"item {risk.item} is flagged at {fmt_num(risk.min_value)} or above"
+                for _, risk in items
+            )
+            text = (
+                f"{name} {' and '.join(parts)} on {on}. Risk answer: follow up with the client "
+                f"({rules})."
+            )
+            rows.append(
+                alert(
+                    "risk_item",
+                    "risk_item_at_or_above_min",
+                    first.client_id,
+                    first.administered_on,
+                    text,
+                    instrument=code,
+                    value=max(float(rec.value) for rec, _ in items),
+                    threshold=min(float(risk.min_value) for _, risk in items),
+                    rater=rater,
+                    administration_id=admin_id,
+                    item=", ".join(str(risk.item) for _, risk in items),
+                )
+            )
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# reliable_deterioration
+# --------------------------------------------------------------------------------------------
+
+
+def reliable_deterioration(view: View) -> list[dict[str, Any]]:
+    """Latest vs first valid score, by the instrument's fixed reliable-change threshold."""
+    rows: list[dict[str, Any]] = []
+    for code in _present(view):
+        inst = view.instrument(code)
+        threshold = inst.rc_threshold()
+        if threshold is None:
+            view.skip(
+                "reliable_deterioration",
+                code,
+                "no reliable-change threshold in the instrument definition",
+            )
+            continue
+        series = score_series(view.scores, code, as_of=view.as_of)
+        last = _latest_and_first(series)
+        last = last[last["position"] >= 2]
+        if last.empty:
+            continue
+        pre = pd.Series(last["intake"].to_numpy(), index=last.index)
+        post = pd.Series(last["total"].to_numpy(), index=last.index)
+        res = reliable_change(
+            pre.round(DECIMALS), post.round(DECIMALS), threshold=threshold, better=inst.better
+        )
+        worse = res.index[(res["category"] == "deteriorated").to_numpy()]
+        verb = "rose" if inst.better == "lower" else "fell"
+        for i in worse:
+            rec = last.loc[i]
+            diff = abs(float(rec["total"]) - float(rec["intake"]))
+            text = (
+                f"{measure_name(code, rec['rater'])} {verb} from {fmt_num(rec['intake'])} to "
+                f"{fmt_num(rec['total'])} ({count(diff, 'point')} worse) since the first valid "
+                f"score on {fmt_date(rec['intake_on'])} (latest on "
+                f"{fmt_date(rec['administered_on'])}): at or above the reliable-change threshold "
+                f"of {count(threshold, 'point')}, so a reliable deterioration."
+            )
+            rows.append(
+                alert(
+                    "reliable_deterioration",
+                    "first_to_latest_at_or_above_threshold",
+                    rec["client_id"],
+                    rec["administered_on"],
+                    text,
+                    instrument=code,
+                    value=float(rec["total"]),
+                    reference=float(rec["intake"]),
+                    reference_date=rec["intake_on"],
+                    threshold=float(threshold),
+                    session_number=float(rec["position"]),
+                    rater=rec["rater"],
+                    administration_id=rec["administration_id"],
+                )
+            )
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# not_on_track
+# --------------------------------------------------------------------------------------------
+
+
+def not_on_track(
+    view: View,
+    models: Mapping[str, ExpectedRecoveryModel],
+    percentile: float,
+) -> list[dict[str, Any]]:
+    """Latest score beyond the expected-recovery bound at its session, in the worse direction."""
+    rows: list[dict[str, Any]] = []
+    for code, model in models.items():
+        sessions = view.sessions if model.session_basis == "attended_sessions" else None
+        series = score_series(view.scores, code, sessions=sessions, as_of=view.as_of)
+        last = _latest_and_first(series)
+        last = last[last["position"] >= 2]
+        if last.empty:
+            continue
+        intake = last["intake"].to_numpy(dtype=float)
+        session = last["session_number"].to_numpy(dtype=float)
+        mean, _ = model.predict(intake, session)
+        bound = model.bound(intake, session, percentile)
+        observed = last["total"].to_numpy(dtype=float)
+        lower_better = model.better == "lower"
+        beyond = observed > bound if lower_better else observed < bound
+        side = "above" if lower_better else "below"
+        rule = "above_upper_bound" if lower_better else "below_lower_bound"
+        for k in np.flatnonzero(beyond):
+            rec = last.iloc[k]
+            s = int(rec["session_number"])
+            at = f"session {s}"
+            if s > model.max_session:
+                at += f" (compared with session {model.max_session}, the last modelled session)"
+            text = (
+                f"{measure_name(code, rec['rater'])} of {fmt_num(observed[k])} at {at} on "
+                f"{fmt_date(rec['administered_on'])} is {side} the {ordinal(percentile)}-"
+                f"percentile bound of {fmt_num(bound[k])} for clients who started at "
+                f"{fmt_num(intake[k])} (expected {fmt_num(mean[k])}); expected-recovery model "
+                f"fitted on {model.n_clients} clients' {code} scores up to "
+                f"{fmt_date(model.fit_date)}."
+            )
+            rows.append(
+                alert(
+                    "not_on_track",
+                    rule,
+                    rec["client_id"],
+                    rec["administered_on"],
+                    text,
+                    instrument=code,
+                    value=float(observed[k]),
+                    reference=float(bound[k]),
+                    reference_date=rec["intake_on"],
+                    threshold=float(percentile),
+                    session_number=float(s),
+                    expected=float(mean[k]),
+                    rater=rec["rater"],
+                    administration_id=rec["administration_id"],
+                )
+            )
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# low_alliance
+# --------------------------------------------------------------------------------------------
+
+
+def low_alliance(
+    view: View,
+    *,
+    cutoff: float | None,
+    cutoff_side: str,
+    drop: float | None,
+    code: str = "SRS",
+) -> list[dict[str, Any]]:
+    """Latest SRS below the cut-off, or dropped from the previous SRS by ``drop`` or more."""
+    rows: list[dict[str, Any]] = []
+    if code not in view.instruments:
+        return rows
+    series = score_series(view.scores, code, as_of=view.as_of)
+    if series.empty:
+        return rows
+    series = series.assign(previous=series.groupby(["client_id", "rater"])["total"].shift(1),
+                           previous_on=series.groupby(["client_id", "rater"])[
+                               "administered_on"].shift(1))
+    last = series.groupby(["client_id", "rater"], sort=True).tail(1)
+    for rec in last.to_dict("records"):
+        total = round(float(rec["total"]), DECIMALS)
+        name = measure_name(code, rec["rater"])
+        on = fmt_date(rec["administered_on"])
+        common = {
+            "instrument": code,
+            "value": total,
+            "session_number": float(rec["position"]),
+            "rater": rec["rater"],
+            "administration_id": rec["administration_id"],
+        }
+        if cutoff is not None:
+            low = total < cutoff if cutoff_side == "<" else total <= cutoff
+            if low:
+                words = "below" if cutoff_side == "<" else "at or below"
+                text = (
+                    f"{name} of {fmt_num(total)} on {on} is {words} the cut-off of "
+                    f"{fmt_num(cutoff)}: the client may be dissatisfied with the session "
+                    f"(OpenFIT: below {fmt_num(cutoff)} indicates dissatisfaction). Talk about it "
+                    "at the next session."
+                )
+                rows.append(
+                    alert("low_alliance", "below_cutoff" if cutoff_side == "<" else
+                          "at_or_below_cutoff", rec["client_id"], rec["administered_on"], text,
+                          reference=float(cutoff), threshold=float(cutoff), **common)
+                )
+        if drop is not None and pd.notna(rec["previous"]):
+            fall = round(float(rec["previous"]) - total, DECIMALS)
+            if fall >= drop:
+                text = (
+                    f"{name} fell from {fmt_num(rec['previous'])} on "
+                    f"{fmt_date(rec['previous_on'])} to {fmt_num(total)} on {on} "
+                    f"({count(fall, 'point')}): a drop of {fmt_num(drop)} or more points from "
+                    "the previous session's SRS is flagged (OpenFIT)."
+                )
+                rows.append(
+                    alert("low_alliance", "drop_from_previous", rec["client_id"],
+                          rec["administered_on"], text, reference=float(rec["previous"]),
+                          reference_date=rec["previous_on"], threshold=float(drop), **common)
+                )
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# no_recent_measure
+# --------------------------------------------------------------------------------------------
+
+
+def no_recent_measure(view: View, weeks: float, open_now: pd.Series) -> list[dict[str, Any]]:
+    """Open-episode clients with no valid outcome score in the ``weeks`` weeks up to as_of."""
+    rows: list[dict[str, Any]] = []
+    window = pd.Timedelta(days=7 * float(weeks))
+    codes = _outcome_measures(view) if not view.scores.empty else []
+    valid = view.scores[
+        view.scores["instrument"].isin(codes).fillna(False).astype(bool)
+        & view.scores["valid"].fillna(False).astype(bool)
+        & view.scores["total"].notna()
+    ].sort_values(["client_id", "administered_on"], kind="mergesort")
+    latest = valid.groupby("client_id").tail(1).set_index("client_id")
+    clients = view.clients.set_index(view.clients["client_id"].astype("string"))
+    for cid in open_now.index[open_now.to_numpy()]:
+        start = clients.at[cid, "episode_start"]
+        if cid in latest.index:
+            last_on = latest.at[cid, "administered_on"]
+            code = str(latest.at[cid, "instrument"])
+        else:
+            last_on, code = pd.NaT, None
+        ref = start if pd.isna(last_on) or last_on < start else last_on
+        gap = view.as_of - ref.normalize()
+        if gap <= window:
+            continue
+        days = int(gap.days)
+        if pd.isna(last_on) or last_on < start:
+            rule = "none_since_episode_start"
+            what = (
+                f"no valid outcome score since the episode started on {fmt_date(start)}"
+                if pd.isna(last_on)
+                else f"no valid outcome score since the episode started on {fmt_date(start)} "
+                f"(the last one, {code} on {fmt_date(last_on)}, was before it)"
+            )
+        else:
+            rule = "none_in_window"
+            what = f"the latest valid outcome score was {code} on {fmt_date(last_on)}"
+        text = (
+            f"No valid outcome score in the {count(weeks, 'week')} up to "
+            f"{fmt_date(view.as_of)}: {what}, {count(days, 'day')} earlier; the episode is open. "
+            "Consider measuring at the next session."
+        )
+        rows.append(
+            alert(
+                "no_recent_measure",
+                rule,
+                cid,
+                view.as_of,
+                text,
+                instrument=code if rule == "none_in_window" else None,
+                value=float(days),
+                reference=window / pd.Timedelta(days=1),
+                reference_date=ref,
+                threshold=float(weeks),
+            )
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# goal_overdue
+# --------------------------------------------------------------------------------------------
+
+
+def goal_overdue(view: View) -> list[dict[str, Any]]:
+    """Goals past their target date that are not achieved, discontinued or revised."""
+    rows: list[dict[str, Any]] = []
+    goals = view.goals
+    if goals.empty:
+        return rows
+    status = goals["status"].astype("string").str.strip().str.lower()
+    due = goals["target_date"].dt.normalize()
+    late = (
+        (due < view.as_of).fillna(False).astype(bool)
+        & ~status.isin(list(CLOSED_GOAL_STATUSES)).fillna(False).astype(bool)
+    )
+    for rec in goals[late].sort_values(["client_id", "target_date", "goal_id"]).to_dict("records"):
+        days = int((view.as_of - pd.Timestamp(rec["target_date"]).normalize()).days)
+        state = rec["status"] if pd.notna(rec["status"]) else "no status"
+        text = (
+            f"Goal {rec['goal_id']} (\"{rec['statement']}\") passed its target date of "
+            f"{fmt_date(rec['target_date'])} {count(days, 'day')} before "
+            f"{fmt_date(view.as_of)} and is still {state} (not achieved, discontinued or "
+            "revised). Review it with the client."
+        )
+        rows.append(
+            alert(
+                "goal_overdue",
+                "past_target_date",
+                rec["client_id"],
+                rec["target_date"],
+                text,
+                value=float(days),
+                reference_date=rec["target_date"],
+                goal_id=rec["goal_id"],
+            )
+        )
+    return rows
