@@ -16,10 +16,13 @@ import pyarrow.compute as pc
 
 
 def _arrow(values: pd.Series) -> pa.Array:
-    array = pa.array(values, from_pandas=True)
-    if pa.types.is_large_string(array.type):
-        array = array.cast(pa.string())
-    return array
+    """The values as an arrow array (zero-copy for arrow-backed text)."""
+    return pa.array(values, from_pandas=True)
+
+
+def _text(values: pd.Series) -> pa.Array:
+    array = _arrow(values if values.dtype == "string" else values.astype("string"))
+    return array if not pa.types.is_large_string(array.type) else array.cast(pa.string())
 
 
 def isin(values: pd.Series, allowed: Iterable[object]) -> np.ndarray:
@@ -32,11 +35,11 @@ def isin(values: pd.Series, allowed: Iterable[object]) -> np.ndarray:
     """
     if len(values) == 0:
         return np.zeros(0, dtype=bool)
-    keys = pd.unique(pd.Series(list(allowed) if not isinstance(allowed, pd.Series) else allowed)
-                     .dropna().astype(str))
+    allowed = allowed if isinstance(allowed, pd.Series) else pd.Series(list(allowed))
     if values.dtype.kind in "iufb":
-        return values.isin(keys).to_numpy(dtype=bool)
-    found = pc.is_in(_arrow(values.astype("string")), value_set=pa.array(keys, pa.string()))
+        return values.isin(allowed.dropna()).to_numpy(dtype=bool)
+    keys = pc.unique(_text(allowed.dropna()))
+    found = pc.is_in(_text(values), value_set=keys)
     return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -86,3 +89,38 @@ def parse_date(text: pd.Series) -> pd.Series:
         again = pd.to_datetime(text[retry], format="ISO8601", errors="coerce")
         result[retry] = again.astype("datetime64[ns]").to_numpy()
     return result
+
+
+def lookup(values: pd.Series, table: pd.Series) -> pd.Series:
+    """``values.map(table)`` for text keys, through a hash lookup in pyarrow.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Keys to look up (text; missing keys give missing results).
+    table : pandas.Series
+        Results indexed by key (the first of duplicate keys wins).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed like ``values``; text results stay arrow-backed text.
+
+    Examples
+    --------
+    >>> owners = pd.Series(["C1", "C2"], index=["S1", "S2"])
+    >>> lookup(pd.Series(["S2", "S9", None]), owners).tolist()
+    ['C2', <NA>, <NA>]
+    """
+    table = table[~table.index.duplicated()]
+    keys = _text(pd.Series(table.index))
+    positions = pc.index_in(_text(values), value_set=keys)
+    if table.dtype.kind in "OSU" or isinstance(table.dtype, pd.StringDtype):
+        taken = pc.take(_text(table.reset_index(drop=True)), positions)
+        return pd.Series(taken.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get),
+                         index=values.index).astype("string")
+    where = positions.to_numpy(zero_copy_only=False)
+    found = ~pd.isna(where)
+    out = np.full(len(values), np.nan, dtype=object)
+    out[found] = table.to_numpy(dtype=object)[where[found].astype("int64")]
+    return pd.Series(out, index=values.index)

@@ -80,8 +80,8 @@ def resolve_instruments(
         "instrument",
         "is a goal rating scale: record it in goal_ratings, not administrations",
     )
-    frame = frame.copy()
-    frame["instrument"] = codes.astype("string")
+    # categorical: every later per-instrument lookup reuses these codes instead of hashing text
+    frame["instrument"] = pd.Categorical(codes, categories=sorted(codes.dropna().unique()))
     return frame
 
 
@@ -93,8 +93,8 @@ def long_to_wide(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Re
     filled on the administration's first line and left empty on the others, so that the
     remaining steps treat both layouts alike.
     """
-    item = pd.to_numeric(frame["item"], errors="coerce")
-    value = pd.to_numeric(frame["value"].str.replace(",", ".", regex=False), errors="coerce")
+    item = parse_float(frame["item"])
+    value = parse_float(frame["value"])
     bad_item = frame["item"].notna() & (item.isna() | (item % 1 != 0) | (item < 1))
     log.add(raw, bad_item, "item", "not an item number (1, 2, ...)")
     log.add(raw, frame["item"].isna(), "item", "is required in the long layout")
@@ -218,13 +218,14 @@ def score_administrations(
     answer.
     """
     columns = item_columns(frame)
-    heads = frame.drop_duplicates("administration_id") if len(frame) else frame
+    long = frame["administration_id"].duplicated().any() if len(frame) else False
+    heads = frame.drop_duplicates("administration_id") if long else frame
     header = heads[[c for c in HEADER if c in heads] + (["total"] if "total" in heads else [])]
     score_parts: list[pd.DataFrame] = []
     answer_parts: list[pd.DataFrame] = []
     for code in heads["instrument"].dropna().unique():
         inst = registry.get(code)
-        rows = heads[heads["instrument"] == code]
+        rows = heads[(heads["instrument"] == code).to_numpy()]
         wide = pd.DataFrame(
             {
                 f"item_{k}": rows[columns[k]] if k in columns else np.nan
@@ -240,8 +241,9 @@ def score_administrations(
         answer_parts.append(rows.loc[answered, HEADER[:4]].join(wide[answered]))
     scores = _concat(score_parts, [*HEADER, "total", "band", "n_missing", "prorated", "valid"])
     answers = _concat(answer_parts, HEADER[:4])
-    if len(scores):
-        scores = scores.sort_values(["client_id", "administered_on", "instrument"])
+    for table in (scores, answers, header):
+        if "instrument" in table:
+            table["instrument"] = table["instrument"].astype("string")
     return (
         header.reset_index(drop=True),
         answers.reset_index(drop=True),

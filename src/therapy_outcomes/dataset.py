@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from therapy_outcomes import administrations as adm
+from therapy_outcomes._arrow import lookup
 from therapy_outcomes.errors import DatasetReadError, ParameterError
 from therapy_outcomes.instruments import Registry, default_registry
 from therapy_outcomes.readers import LINE, RawTable
@@ -280,12 +281,12 @@ def _check_goal_links(raw: RawTable, frame: pd.DataFrame, log: RejectLog) -> Non
         link = frame[column]
         self_link = link.notna() & (link == frame["goal_id"])
         log.add(raw, self_link, column, f"a goal cannot be its own {what}")
-        other = link.map(goal_client)
+        other = lookup(link, goal_client)
         wrong = link.notna() & other.notna() & (other != frame["client_id"])
         log.add(raw, wrong, column, f"the {what} belongs to another client")
     horizon = frame.set_index("goal_id")["horizon"]
     horizon = horizon[~horizon.index.duplicated()]
-    parent_h = frame["parent_goal_id"].map(horizon)
+    parent_h = lookup(frame["parent_goal_id"], horizon)
     log.add(
         raw,
         parent_h.notna() & (parent_h != "long_term"),
@@ -327,7 +328,7 @@ def _check_same_client(
         frame, raw = parsed[table], raws[table]
         owners = parsed[target].drop_duplicates(key).set_index(key)["client_id"]
         client = frame["client_id"] if table != "goal_ratings" else _rating_client(parsed)
-        owner = frame[column].map(owners)
+        owner = lookup(frame[column], owners)
         wrong = owner.notna() & client.notna() & (owner != client)
         log.add(raw, wrong, column, f"the {target[:-1]} belongs to another client")
 
@@ -335,7 +336,7 @@ def _check_same_client(
 def _rating_client(parsed: dict[str, pd.DataFrame]) -> pd.Series:
     frame = parsed["goal_ratings"]
     goal_client = parsed["goals"].drop_duplicates("goal_id").set_index("goal_id")["client_id"]
-    return frame["goal_id"].map(goal_client)
+    return lookup(frame["goal_id"], goal_client)
 
 
 def _check_goal_ratings(
@@ -346,11 +347,11 @@ def _check_goal_ratings(
         return
     raw, frame = raws["goal_ratings"], parsed["goal_ratings"]
     goals = parsed["goals"].drop_duplicates("goal_id").set_index("goal_id")
-    owner = frame["goal_id"].map(goals["client_id"])
+    owner = lookup(frame["goal_id"], goals["client_id"])
     wrong = frame["client_id"].notna() & owner.notna() & (frame["client_id"] != owner)
     log.add(raw, wrong, "client_id", "is not the client of this goal")
     frame["client_id"] = frame["client_id"].fillna(owner).astype("string")
-    measure = frame["goal_id"].map(goals["measure"])
+    measure = lookup(frame["goal_id"], goals["measure"]).astype("string")
     value = frame["value"]
     code = reg.resolve(measure)
     for name in code.dropna().unique():

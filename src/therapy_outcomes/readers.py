@@ -101,7 +101,7 @@ def sniff_separator(header_line: str) -> str:
     return best
 
 
-def read_csv_table(path: Path, name: str) -> RawTable:
+def read_csv_table(path: Path, name: str, hints: dict[str, str] | None = None) -> RawTable:
     """Read one CSV file as text, with line numbers.
 
     Parameters
@@ -110,6 +110,9 @@ def read_csv_table(path: Path, name: str) -> RawTable:
         The CSV file (UTF-8 with or without BOM; comma, semicolon or tab separated).
     name : str
         The table name it holds.
+    hints : dict, optional
+        Column -> ``"float"`` or ``"date"``: columns pyarrow may parse while reading (see
+        :func:`_read_fast`); the text path is taken when any value does not parse.
 
     Returns
     -------
@@ -141,15 +144,9 @@ def read_csv_table(path: Path, name: str) -> RawTable:
     header = next(csv.reader([header_line], delimiter=sep))
     header = [h.strip() for h in header]
     _check_header(path.name, header)
-    try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise DatasetReadError(
-            f"{path.name}: not UTF-8 encoded (byte 0x{data[err.start]:02x} on line {line}); "
-            "save the file as UTF-8 (Excel: 'CSV UTF-8')"
-        ) from None
-    fast = _read_fast(data, header, sep)
+    fast = _read_fast(data, header, sep, hints)  # pyarrow checks UTF-8 itself; None on doubt
+    if fast is None and hints:
+        fast = _read_fast(data, header, sep)
     if fast is not None:
         return RawTable(name, path.name, fast)
     frame, unreadable = _read_slow(data, header, sep, name, path.name)
@@ -166,39 +163,61 @@ def _check_header(file: str, header: list[str]) -> None:
         seen.add(h)
 
 
-def _read_fast(data: bytes, header: list[str], sep: str) -> pd.DataFrame | None:
-    """pyarrow path; ``None`` when line numbers could not be trusted."""
+#: Byte patterns that mean some cell may start or end with white space.
+_PADDING = (b" ,", b", ", b" ;", b"; ", b" \t", b"\t ", b" \n", b"\n ", b" \r", b'" ', b' "')
+
+
+def _read_fast(
+    data: bytes, header: list[str], sep: str, hints: dict[str, str] | None = None
+) -> pd.DataFrame | None:
+    """pyarrow path; ``None`` when line numbers could not be trusted or a value did not parse.
+
+    With ``hints`` (column -> ``"float"`` or ``"date"``) those columns are parsed by pyarrow
+    while reading; any value it cannot parse sends the whole file back to the text path, so a
+    bad value is always reported as written.
+    """
     bad: list[int] = []
 
     def on_invalid(row: object) -> str:
         bad.append(1)
         return "skip"
 
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    kinds = {"float": pa.float64(), "date": pa.date32()}
+    types = {h: kinds.get((hints or {}).get(h, ""), pa.string()) for h in header}
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body),
+            pa.py_buffer(data),  # no copy; a BOM before the skipped header line does no harm
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(
                 delimiter=sep, invalid_row_handler=on_invalid, newlines_in_values=False
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header},
+                column_types=types,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
                 null_values=[""],
             ),
         )
-    except pa.ArrowInvalid:
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    newlines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if bad or newlines != table.num_rows + 1:
         return None  # blank lines, ragged rows or line breaks inside cells: count them properly
-    columns = {}
-    for name in table.column_names:
-        text = pc.utf8_trim_whitespace(table[name])
-        columns[name] = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    frame = pa.table(columns).to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+    if any(pattern in data for pattern in _PADDING):
+        columns = {}
+        for name in table.column_names:
+            column = table[name]
+            if pa.types.is_string(column.type):
+                text = pc.utf8_trim_whitespace(column)
+                column = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+            columns[name] = column
+        table = pa.table(columns)
+    frame = table.to_pandas(
+        types_mapper={pa.string(): pd.StringDtype()}.get, date_as_object=False
+    )
+    for name, kind in (hints or {}).items():
+        if kind == "date" and name in frame:
+            frame[name] = frame[name].astype("datetime64[ns]")
     frame[LINE] = np.arange(2, len(frame) + 2, dtype="int64")
     return frame
 
@@ -213,7 +232,14 @@ def _strip(frame: pd.DataFrame) -> pd.DataFrame:
 def _read_slow(
     data: bytes, header: list[str], sep: str, name: str, file: str
 ) -> tuple[pd.DataFrame, list[dict]]:
-    text = data.decode("utf-8-sig")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise DatasetReadError(
+            f"{file}: not UTF-8 encoded (byte 0x{data[err.start]:02x} on line {line}); "
+            "save the file as UTF-8 (Excel: 'CSV UTF-8')"
+        ) from None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     next(reader, None)
     rows: list[list[str]] = []

@@ -7,6 +7,7 @@ turns each :class:`TableSpec` into a pandera schema and runs it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -240,3 +241,29 @@ def spec(name: str) -> TableSpec:
         if table.name == name:
             return table
     raise KeyError(name)
+
+
+def read_hints(name: str, header: list[str]) -> dict[str, str]:
+    """Columns of table ``name`` a reader may parse as it reads: ``"float"`` or ``"date"``.
+
+    Declared number and date columns, plus the item answers of administrations.
+
+    Examples
+    --------
+    >>> read_hints("administrations", ["administration_id", "administered_on", "item_1"])
+    {'administered_on': 'date', 'item_1': 'float'}
+    """
+    table = spec(name)
+    declared = {c.name: c.kind for c in table.columns}
+    hints = {}
+    for column in header:
+        kind = declared.get(column)
+        if kind in ("number", "integer"):
+            hints[column] = "float"
+        elif kind == "date":
+            hints[column] = "date"
+        elif name == "administrations" and (
+            column in ("value", "total") or re.fullmatch(r"item_\d+", column)
+        ):
+            hints[column] = "float"
+    return hints

@@ -127,6 +127,10 @@ def _positions(where: pd.Series | np.ndarray | pd.Index, n: int) -> np.ndarray:
 
 
 def _display(values: pd.Series) -> np.ndarray:
+    if values.dtype.kind == "f":  # read as numbers: show them as written (4, not 4.0)
+        values = values.map(lambda v: None if pd.isna(v) else f"{v:g}")
+    elif values.dtype.kind == "M":
+        values = values.dt.strftime("%Y-%m-%d")
     text = values.astype("string").str.slice(0, 80)
     return text.astype(object).where(text.notna(), None).to_numpy()
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from therapy_outcomes.readers import read_csv_table, read_excel_tables
+from therapy_outcomes.readers import read_csv_table, read_excel_tables, sniff_separator
 from therapy_outcomes.sources.base import RawDataset, Source, digest_files
-from therapy_outcomes.tables import TABLE_NAMES
+from therapy_outcomes.tables import TABLE_NAMES, read_hints
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -20,8 +20,23 @@ def read_folder(location: str) -> RawDataset:
         raw = read_workbook(str(workbook))
         return RawDataset(raw.tables, raw.digest, location=folder)
     present = [p for p in csvs.values() if p.exists()]
-    tables = {name: read_csv_table(p, name) for name, p in csvs.items() if p.exists()}
+    tables = {}
+    for name, path in csvs.items():
+        if path.exists():
+            header = _header(path)
+            tables[name] = read_csv_table(path, name, read_hints(name, header))
     return RawDataset(tables, digest_files(present), location=folder)
+
+
+def _header(path: Path) -> list[str]:
+    """Column names of a CSV file, for read hints (errors are left to the reader)."""
+    try:
+        with path.open("rb") as handle:
+            line = handle.readline(65536).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return []
+    sep = sniff_separator(line)
+    return [cell.strip().strip('"') for cell in line.rstrip("\r\n").split(sep)]
 
 
 def read_workbook(location: str) -> RawDataset:
