@@ -177,6 +177,34 @@ def instruments(
     console.print(_table(pd.DataFrame(rows).set_index("instrument"), "Instruments"))
 
 
+report_app = typer.Typer(help="Render reports (offline HTML, optional PDF).", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("client")
+def report_client(
+    client_id: Annotated[str, typer.Argument(help="The client's pseudonymous ID.")],
+    data: Annotated[Path, typer.Option("--data", help="Dataset folder.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("reports"),
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Review date YYYY-MM-DD. Default: today.")
+    ] = None,
+    audience: Annotated[
+        str, typer.Option("--audience", help="clinician (full) or client (plain language).")
+    ] = "clinician",
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write an A4 PDF.")] = False,
+) -> None:
+    """Render one client's progress report to OUT/clients/<id>/<as_of>-<audience>.html."""
+    from therapy_outcomes.report.client_report import render_client_report
+
+    result = render_client_report(
+        client_id, data=data, out=out, as_of=as_of, audience=audience, pdf=pdf
+    )
+    console.print(f"{result.html}  ({result.seconds:.1f} s)", highlight=False)
+    if result.pdf is not None:
+        console.print(str(result.pdf), highlight=False)
+
+
 @app.command()
 def version() -> None:
     """Print the package version."""

@@ -221,6 +221,10 @@ def _alerts(
 
     found = alerts_for_client(ds, client_id, as_of=as_of, **options)
     models = found.attrs.get("models", {})
+    if "episode_open" in found and len(found):
+        # once an episode has ended, overdue reviews and missing measures are not actionable
+        closed = ~found["episode_open"].fillna(True).astype(bool)
+        found = found[~(closed & found["kind"].isin(["goal_overdue", "no_recent_measure"]))]
     if audience == "client":
         found = found[found["audience"] != "clinician"]
     found = found.reset_index(drop=True)

@@ -87,6 +87,7 @@ def instrument_timeline(ctx: ClientContext, instrument: str) -> go.Figure:
                 ],
                 y=[max(lo, base - rc), max(lo, base - rc), min(hi, base + rc), min(hi, base + rc)],
                 fill="toself",
+                mode="lines",
                 fillcolor="rgba(47,111,159,0.10)",
                 line={"width": 0},
                 name=f"within {rc:g} points of the first score"
@@ -316,25 +317,25 @@ def item_view(ctx: ClientContext, instrument: str) -> go.Figure | None:
 
 
 def item_comparison_figure(items: pd.DataFrame, instrument: str, audience: str) -> go.Figure:
-    """Each item's answer at the first and the latest score (horizontal bars)."""
-    labels = [f"{i}. {label[:38]}" for i, label in zip(items["item"], items["label"], strict=True)]
+    """Each item's answer at the first and the latest score (horizontal bars).
+
+    In the clinician version an item whose answer moved in the worse direction is marked
+    with a triangle after its label (reverse-scored items taken into account).
+    """
+    mark = audience == "clinician"
+    labels = [
+        f"{i}. {label[:36]}{' ▲' if worse and mark else ''}"
+        for i, label, worse in zip(items["item"], items["label"], items["worse"], strict=True)
+    ]
     fig = go.Figure()
     fig.add_trace(
         go.Bar(y=labels, x=items["baseline"], orientation="h", name="first", marker_color="#b8c2cc")
     )
     fig.add_trace(
-        go.Bar(
-            y=labels,
-            x=items["latest"],
-            orientation="h",
-            name="latest",
-            marker_color=[
-                ACCENT if w and audience == "clinician" else LINE for w in items["worse"]
-            ],
-        )
+        go.Bar(y=labels, x=items["latest"], orientation="h", name="latest", marker_color=LINE)
     )
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(title_text="answer")
+    fig.update_xaxes(title_text="answer" + (" (▲ moved in the worse direction)" if mark else ""))
     height = 120 + 34 * len(items)
     return _layout(
         fig,

@@ -99,7 +99,9 @@ def goal_card(ctx: ClientContext, goal_id: str) -> str:
         bits.append(f"target date {fmt_date(goal['target_date'])}")
     bits.append(_esc(goal["status"]))
     notes = []
-    if len(review):
+    end = ctx.client.get("episode_end")
+    closed = end is not None and pd.notna(end) and end <= ctx.as_of
+    if len(review) and not closed:  # reviews stop when the episode has ended
         rv = review.iloc[0]
         if bool(rv.get("overdue")):
             notes.append(f"review overdue by {int(rv['days_overdue'])} days")
@@ -255,10 +257,18 @@ def provenance_block(ctx: ClientContext) -> str:
         ("Rows rejected in the dataset", p["rows_rejected_in_dataset"]),
     ]
     dl = "".join(f"<div><dt>{k}</dt><dd>{_esc(v)}</dd></div>" for k, v in facts)
+    instruments = p["instruments"]
+    columns = ["instrument", "cut-off", "reliable change (points)", "missing items allowed"]
     table = (
-        p["instruments"].to_html(index=False, classes="to-table", border=0, escape=True)
-        if len(p["instruments"])
+        instruments[columns].to_html(index=False, classes="to-table", border=0, escape=True)
+        if len(instruments)
         else ""
+    )
+    sources = "".join(
+        f"<details class='to-source'><summary>{_esc(r['instrument'])}: {_esc(r['name'])}"
+        f"</summary><p><b>Sources.</b> {_esc(r['source'])}</p><p><b>Licence.</b> "
+        f"{_esc(r['licence'])}</p><p><b>Choices made.</b> {_esc(r['choices'])}</p></details>"
+        for _, r in instruments.iterrows()
     )
     models = ""
     for code, model in (p.get("models") or {}).items():
@@ -270,6 +280,6 @@ def provenance_block(ctx: ClientContext) -> str:
         "its clinical cut-off, with the inclusive side stated in the instrument "
         "definition. Categories follow Jacobson &amp; Truax (1991).</p>"
     )
-    return f"<dl class='to-facts'>{dl}</dl>{method}{table}" + (
+    return f"<dl class='to-facts'>{dl}</dl>{method}{table}{sources}" + (
         f"<ul>{models}</ul>" if models else ""
     )
