@@ -9,13 +9,29 @@ AS_OF  := 2026-10-31
 DEMO_CLIENTS := 200
 DEMO_SEED    := 7
 
-.PHONY: demo test lint benchmark clean-demo help
+.PHONY: demo test lint benchmark clean-demo help system-packages
 
 help:
 	@echo "make demo       set up, build the demo clinic, validate it and print a scored summary"
 	@echo "make test       set up, then run the whole test suite (notebooks included)"
 	@echo "make lint       ruff over src, tests and benchmarks"
 	@echo "make benchmark  load+validate+score 100,000 clients against a plain pyarrow read"
+
+# System packages: Debian's headless Chromium draws PDF reports and runs the browser tests;
+# PostgreSQL's server binaries run the SQL connector's tests (each test run starts its own
+# throwaway server). Installed when missing and when this user may (root, as on CI).
+SYSTEM_PACKAGES := chromium fonts-liberation postgresql
+MISSING := $(if $(shell command -v chromium 2>/dev/null),,chromium)$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),, postgresql)
+
+system-packages:
+ifneq ($(strip $(MISSING)),)
+	@if [ "$$(id -u)" = "0" ]; then \
+		echo "installing $(SYSTEM_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	else \
+		echo "missing:$(MISSING); run: sudo apt-get install $(SYSTEM_PACKAGES)" >&2; exit 1; \
+	fi
+endif
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +46,7 @@ demo: $(STAMP) $(DEMO)/clients.csv
 	$(BIN)/therapy-outcomes validate $(DEMO) --as-of $(AS_OF)
 	$(BIN)/therapy-outcomes summary $(DEMO) --as-of $(AS_OF)
 
-test: $(STAMP) $(DEMO)/clients.csv
+test: $(STAMP) $(DEMO)/clients.csv system-packages
 	$(BIN)/python -m pytest -q --doctest-modules src/therapy_outcomes tests --nbval-lax notebooks
 
 lint: $(STAMP)

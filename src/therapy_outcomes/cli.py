@@ -177,6 +177,16 @@ def instruments(
     console.print(_table(pd.DataFrame(rows).set_index("instrument"), "Instruments"))
 
 
+def _mount_data_commands() -> None:
+    """``import`` and ``export`` live in :mod:`therapy_outcomes.cli_data`."""
+    from therapy_outcomes.cli_data import export_app, import_
+
+    app.command("import")(import_)
+    app.add_typer(export_app, name="export")
+
+
+_mount_data_commands()
+
 report_app = typer.Typer(help="Render reports (offline HTML, optional PDF).", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 

@@ -10,6 +10,7 @@ is rejected too, so the accepted tables are always consistent with each other.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -83,7 +84,7 @@ class Dataset:
     counts: pd.DataFrame
     as_of: pd.Timestamp
     registry: Registry = field(repr=False)
-    source: Path = field(default_factory=Path)
+    source: Path | str = field(default_factory=Path)
     input_hash: str = ""
 
     @functools.cached_property
@@ -98,7 +99,8 @@ class Dataset:
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{r.table}={r.accepted}" for r in self.counts.itertuples())
-        return f"Dataset({self.source.name}: {sizes}; rejected={self.n_rejected})"
+        name = self.source.name if isinstance(self.source, Path) else self.source
+        return f"Dataset({name}: {sizes}; rejected={self.n_rejected})"
 
 
 def load(
@@ -149,7 +151,7 @@ def load(
     """
     stamp = _as_of(as_of)
     raws = read_source(path)
-    source = Path(str(path)) if raws.location is None else raws.location
+    source: Path | str = raws.location if raws.location is not None else _redacted(str(path))
     reg = registry or default_registry()
     reg = _with_dataset_definitions(reg, source, instruments)
     log = RejectLog()
@@ -197,6 +199,19 @@ def load(
     )
 
 
+def _redacted(location: str) -> Path | str:
+    """A path as a Path; a URL as text without its user name and password.
+
+    Examples
+    --------
+    >>> _redacted("postgresql://ana:secret@db.example/clinic")
+    'postgresql://db.example/clinic'
+    """
+    if "://" not in location:
+        return Path(location)
+    return re.sub(r"(://)[^/@]*@", r"\1", location)
+
+
 def _as_of(value: str | date | pd.Timestamp | None) -> pd.Timestamp:
     if value is None:
         return pd.Timestamp(date.today())
@@ -209,8 +224,10 @@ def _as_of(value: str | date | pd.Timestamp | None) -> pd.Timestamp:
     return stamp.normalize()
 
 
-def _with_dataset_definitions(reg: Registry, source: Path, extra: str | Path | None) -> Registry:
-    if source.is_dir():
+def _with_dataset_definitions(
+    reg: Registry, source: Path | str, extra: str | Path | None
+) -> Registry:
+    if isinstance(source, Path) and source.is_dir():
         for name in DEFINITION_FILES:
             candidate = source / name
             if candidate.exists():

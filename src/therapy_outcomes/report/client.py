@@ -241,19 +241,18 @@ def provenance(
         if code not in ds.registry:
             continue
         inst = ds.registry.get(code)
+        cutoff = "" if inst.cutoff is None else f"{inst.cutoff.clinical} {inst.cutoff.value:g}"
+        threshold = inst.rc_threshold()
         rows.append(
             {
                 "instrument": code,
                 "name": inst.name,
-                "cut-off": ""
-                if inst.cutoff is None
-                else f"{inst.cutoff.clinical} {inst.cutoff.value:g}",
-                "reliable change (points)": ""
-                if inst.rc_threshold() is None
-                else f"{inst.rc_threshold():g}",
+                "cut-off": cutoff,
+                "reliable change (points)": "" if threshold is None else f"{threshold:g}",
                 "missing items allowed": inst.missing.max_missing,
                 "source": inst.source,
                 "licence": inst.licence,
+                "choices": " ".join(inst.choices),
             }
         )
     return {

@@ -280,6 +280,16 @@ def provenance_block(ctx: ClientContext) -> str:
         "its clinical cut-off, with the inclusive side stated in the instrument "
         "definition. Categories follow Jacobson &amp; Truax (1991).</p>"
     )
+    if ctx.audience == "client":
+        names = ", ".join(
+            f"{plain_name(code)} ({_esc(code)})" for code in instruments.get("instrument", [])
+        )
+        plain = (
+            "<p>Each questionnaire score is compared with your first one. A change only counts "
+            "as real when it is bigger than the everyday ups and downs that questionnaire is "
+            f"known to have.</p><p>Questionnaires used: {names or 'none yet'}.</p>"
+        )
+        return f"<dl class='to-facts'>{dl}</dl>{plain}"
     return f"<dl class='to-facts'>{dl}</dl>{method}{table}{sources}" + (
         f"<ul>{models}</ul>" if models else ""
     )

@@ -14,9 +14,19 @@ of papermill's I/O handlers.
 from __future__ import annotations
 
 from therapy_outcomes.sources.base import RawDataset, Source, read_source, register_source, sources
+from therapy_outcomes.sources.fhir import FHIR
 from therapy_outcomes.sources.folder import FOLDER, WORKBOOK
+from therapy_outcomes.sources.parquet import PARQUET
+from therapy_outcomes.sources.redcap import REDCAP
+from therapy_outcomes.sources.sql import SQL
+from therapy_outcomes.sources.stats_files import STATS
 
 register_source(FOLDER)
 register_source(WORKBOOK)
+register_source(FHIR, first=True)
+register_source(SQL)
+register_source(REDCAP, first=True)
+register_source(STATS, first=True)
+register_source(PARQUET, first=True)
 
 __all__ = ["RawDataset", "Source", "read_source", "register_source", "sources"]

@@ -1,0 +1,179 @@
+"""Output paths that parameters cannot steer, and files that are never left half-written.
+
+A client ID ends up in file names (``reports/C-0001.html``), so it is checked before it is
+used: :func:`safe_id` accepts 1-64 letters, digits, ``_`` and ``-`` and nothing else (no
+``..``, no slashes, no leading dot or hyphen, no Windows device names).
+
+:func:`atomic_write` and :func:`atomic_output` write to a temporary file in the target's own
+folder, flush it to disk and rename it over the target, so a reader sees either the old file
+or the whole new one, and a failure leaves no file under the final name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from therapy_outcomes.errors import ParameterError
+
+__all__ = ["MAX_ID_LENGTH", "atomic_output", "atomic_write", "safe_id"]
+
+#: The longest ID :func:`safe_id` accepts.
+MAX_ID_LENGTH = 64
+
+_ID = re.compile(r"[A-Za-z0-9_-]+")
+# Names Windows treats as devices whatever the extension (CON.html is the console).
+_WINDOWS_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"COM{i}" for i in range(10)}
+    | {f"LPT{i}" for i in range(10)}
+)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def safe_id(value: object, *, what: str = "ID") -> str:
+    """Return ``value`` as a string that is safe to put in a file name, or raise.
+
+    Parameters
+    ----------
+    value : str or int
+        The ID, for example a client ID from a parameter or a table.
+    what : str
+        What the value is, for the message ("client ID").
+
+    Returns
+    -------
+    str
+        The ID, unchanged.
+
+    Raises
+    ------
+    ParameterError
+        One line naming the value, when it is empty, longer than 64 characters, holds anything
+        other than ``A-Z a-z 0-9 _ -``, starts with ``-`` or is a Windows device name.
+
+    Examples
+    --------
+    >>> safe_id("C-0001")
+    'C-0001'
+    >>> try:
+    ...     safe_id("../x")
+    ... except ParameterError as error:
+    ...     print(error)
+    ID '../x' is not allowed: use 1-64 letters, digits, '_' or '-'
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ParameterError(
+            f"{what} {_shown(value)} is not allowed: it must be text, not {type(value).__name__}"
+        )
+    text = str(value)
+    rule = f"use 1-{MAX_ID_LENGTH} letters, digits, '_' or '-'"
+    if not text or len(text) > MAX_ID_LENGTH or not _ID.fullmatch(text):
+        raise ParameterError(f"{what} {_shown(value)} is not allowed: {rule}")
+    if text.startswith("-"):
+        raise ParameterError(f"{what} {_shown(value)} is not allowed: it must not start with '-'")
+    if text.upper() in _WINDOWS_DEVICES:
+        raise ParameterError(f"{what} {_shown(value)} is not allowed: it is a device name")
+    return text
+
+
+def _fsync_folder(folder: Path) -> None:
+    # Makes the rename itself durable; not possible (nor needed) on Windows.
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _default_mode() -> int:
+    # mkstemp creates 0600 files; give the result the mode a plain open() would.
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_output(
+    path: str | os.PathLike[str],
+    *,
+    text: bool = False,
+    encoding: str = "utf-8",
+    mode: int | None = None,
+) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on success it replaces ``path`` in one step.
+
+    Parameters
+    ----------
+    path : path-like
+        The final file. Its folder must exist.
+    text : bool
+        Yield a text file (with ``encoding`` and ``\\n`` line ends) instead of a binary one.
+    encoding : str
+        Encoding of a text file.
+    mode : int, optional
+        Permission bits of the final file; by default those a plain ``open()`` would give.
+
+    Yields
+    ------
+    file object
+        Write to it. When the ``with`` block raises, the temporary file is removed, ``path`` is
+        left as it was, and the exception propagates.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "report.html"
+    >>> with atomic_output(target, text=True) as f:
+    ...     _ = f.write("<p>done</p>")
+    >>> target.read_text()
+    '<p>done</p>'
+    """
+    final = Path(path)
+    folder = final.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with (
+            os.fdopen(fd, "w", encoding=encoding, newline="\n") if text else os.fdopen(fd, "wb")
+        ) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, _default_mode() if mode is None else mode)
+        os.replace(tmp, final)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    _fsync_folder(folder)
+
+
+def atomic_write(
+    path: str | os.PathLike[str], data: bytes | str, *, mode: int | None = None
+) -> Path:
+    """Write ``data`` (bytes, or text as UTF-8) to ``path`` atomically; return the path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "values.json"
+    >>> atomic_write(target, '{"sessions": 6}').read_text()
+    '{"sessions": 6}'
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    with atomic_output(path, mode=mode) as handle:
+        handle.write(data)
+    return Path(path)

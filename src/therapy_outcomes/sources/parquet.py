@@ -1,0 +1,57 @@
+"""The Parquet source: a folder of ``<table>.parquet`` files (as the research export writes).
+
+Typed Parquet columns are turned back into the text a CSV file would hold, so the loader checks
+them like any other source. A row's ``line`` is its row number (1 = the first row).
+
+Examples
+--------
+>>> import tempfile, pathlib, pandas as pd
+>>> from therapy_outcomes import load
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> pd.DataFrame({"client_id": ["C1"], "site": ["North"], "therapist_id": ["T1"],
+...               "referred_on": [pd.Timestamp("2026-01-05")]}).to_parquet(
+...     folder / "clients.parquet")
+>>> load(folder, as_of="2026-06-30").clients["referred_on"].dt.strftime("%Y-%m-%d").tolist()
+['2026-01-05']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from therapy_outcomes.errors import DatasetReadError
+from therapy_outcomes.readers import LINE, RawTable
+from therapy_outcomes.sources._cells import frame_to_text
+from therapy_outcomes.sources.base import RawDataset, Source, digest_files
+from therapy_outcomes.tables import TABLE_NAMES
+
+
+def matches(location: str) -> bool:
+    """A folder with ``clients.parquet`` and no ``clients.csv``."""
+    path = Path(location)
+    return path.is_dir() and (path / "clients.parquet").is_file() and not (
+        path / "clients.csv").exists()
+
+
+def read_table(path: Path, name: str) -> RawTable:
+    """One Parquet file as a table of text."""
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises several kinds for a broken file
+        raise DatasetReadError(f"{path.name}: not a readable Parquet file ({err})") from None
+    text = frame_to_text(frame.reset_index(drop=True))
+    text[LINE] = pd.RangeIndex(1, len(text) + 1)
+    return RawTable(name, path.name, text)
+
+
+def read(location: str) -> RawDataset:
+    """Read every ``<table>.parquet`` of a folder."""
+    folder = Path(location)
+    files = {n: folder / f"{n}.parquet" for n in TABLE_NAMES if (folder / f"{n}.parquet").is_file()}
+    tables = {name: read_table(path, name) for name, path in files.items()}
+    return RawDataset(tables, digest_files(files.values()), location=folder)
+
+
+PARQUET = Source("parquet", matches, read)

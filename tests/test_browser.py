@@ -1,0 +1,149 @@
+"""The HTML report in a real browser: charts draw, nothing leaves file://, no console errors.
+
+Needs Chromium (Debian: ``apt-get install chromium``) and Playwright (``pip install
+playwright``; its own browser download is not used). Without them these tests fail when
+``CI`` is set and are skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from therapy_outcomes.report.display import figure_html, figure_spec
+from therapy_outcomes.report.html import copy_plotly_js, notebook_to_html
+from therapy_outcomes.report.render import render_notebook
+
+NOTEBOOK = Path(__file__).parent / "data" / "notebooks" / "figure_report.ipynb"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+DRAWN = """() => [...document.querySelectorAll("figure.to-figure")].every(
+    (f) => f.querySelector(".main-svg") !== null)"""
+
+
+def require_chromium() -> str:
+    """Chromium's path; fail in CI, skip elsewhere, when it or Playwright is missing."""
+    from therapy_outcomes.report.pdf import ChromiumNotFoundError, chromium_path
+
+    try:
+        import playwright.sync_api  # noqa: F401
+
+        return chromium_path()
+    except (ImportError, ChromiumNotFoundError) as exc:
+        message = f"browser tests need Chromium and Playwright: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=executable, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """One run, two pages: plotly.js inlined, and shared beside the page (one kernel only)."""
+    base = tmp_path_factory.mktemp("browser")
+    result = render_notebook(
+        NOTEBOOK, {"client_id": "C-0042", "sessions": 8}, out_html=base / "inline" / "C-0042.html"
+    )
+    shared = base / "shared" / "C-0042.html"
+    shared.parent.mkdir()
+    executed = nbformat.read(result.notebook, as_version=4)
+    shared.write_text(notebook_to_html(executed, plotly_js="shared"), encoding="utf-8")
+    copy_plotly_js(shared.parent)
+    return {"inline": result.html, "shared": shared}
+
+
+def open_page(browser, url: str, *, width: int, screenshot: Path | None = None):
+    """Open ``url``; return (page, requests, errors) once every figure has drawn."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    requests: list[str] = []
+    errors: list[str] = []
+
+    def route(route):
+        requests.append(route.request.url)
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("requestfailed", lambda req: errors.append(f"failed: {req.url}"))
+    page.goto(url, wait_until="load")
+    page.wait_for_function(DRAWN, timeout=15_000)
+    if screenshot is not None:
+        page.screenshot(path=str(screenshot), full_page=True)
+    return page, requests, errors
+
+
+@pytest.mark.parametrize("mode", ["inline", "shared"])
+@pytest.mark.parametrize("width", [1000, 390])
+def test_charts_draw_offline_without_errors(browser, reports, mode, width, tmp_path):
+    html = reports[mode]
+    if mode == "shared":
+        assert (html.parent / "plotly.min.js").is_file()
+    shot = tmp_path / f"{mode}-{width}.png"
+    page, requests, errors = open_page(browser, html.as_uri(), width=width, screenshot=shot)
+    try:
+        assert errors == []
+        assert requests and all(url.startswith("file://") for url in requests), requests
+        expected = {html.as_uri()} | (
+            {html.with_name("plotly.min.js").as_uri()} if mode == "shared" else set()
+        )
+        assert set(requests) == expected
+        figures = page.locator("figure.to-figure")
+        assert figures.count() == 1
+        plot = page.locator("#fig-phq9-plot")
+        assert plot.locator(".main-svg").count() >= 1
+        assert plot.locator(".to-plot-note").count() == 0
+        assert plot.locator(".scatterlayer .trace").count() == 1
+        assert "Session number" in plot.locator(".g-xtitle").text_content()
+        assert "PHQ-9 total score" in plot.locator(".g-ytitle").text_content()
+        # responsive: the chart fills the column and nothing scrolls sideways on a phone
+        box = plot.bounding_box()
+        column = page.locator("main.to-page").bounding_box()
+        assert box is not None and column is not None
+        assert box["width"] > 0.8 * (column["width"] - 48)
+        assert box["x"] + box["width"] <= width
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert shot.stat().st_size > 10_000
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("scripts", [True, False])
+def test_a_viewer_without_plotly_js_shows_a_note(browser, scripts):
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
+    context = browser.new_context(java_script_enabled=scripts)
+    try:
+        page = context.new_page()
+        page.set_content(f"<html><body>{figure_html(figure_spec(fig), 'x')}</body></html>")
+        note = page.locator("#fig-x-plot .to-plot-note")
+        assert note.is_visible()
+        assert "Open the HTML report" in note.inner_text()
+    finally:
+        context.close()

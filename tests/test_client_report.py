@@ -1,0 +1,181 @@
+"""The per-client report end to end: papermill runs, glued values, privacy, errors.
+
+Renders real reports of demo clients chosen by what they show (a reliable deterioration,
+missing items, no goals) and checks the numbers the notebook recorded against the package,
+and that no output holds anything of any other client.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import therapy_outcomes as to
+from therapy_outcomes.demo import write_demo_clinic
+from therapy_outcomes.report.client import client_context
+from therapy_outcomes.report.client_report import render_client_report
+from therapy_outcomes.report.html import find_remote_references
+
+AS_OF = "2026-10-31"
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("clinic")
+    write_demo_clinic(folder, n_clients=200, seed=7, as_of=AS_OF)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def dataset(clinic):
+    return to.load(clinic, as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def chosen(dataset) -> dict[str, str]:
+    """One client for each situation the report must handle."""
+    alerts = to.alerts(dataset, as_of=AS_OF)
+    deteriorating = alerts.loc[alerts["kind"] == "reliable_deterioration", "client_id"]
+    prorated = dataset.scores.loc[dataset.scores["prorated"].astype(bool), "client_id"]
+    with_sessions = set(dataset.sessions["client_id"])
+    no_goals = sorted(with_sessions - set(dataset.goals["client_id"]))
+    assert len(deteriorating) and len(prorated) and no_goals, "demo lacks a needed case"
+    return {
+        "deteriorating": str(deteriorating.iat[0]),
+        "missing_items": str(prorated.iat[0]),
+        "no_goals": no_goals[0],
+    }
+
+
+@pytest.fixture(scope="module")
+def rendered(clinic, chosen, tmp_path_factory) -> dict[tuple[str, str], object]:
+    out = tmp_path_factory.mktemp("reports")
+    results = {}
+    for case, client_id in chosen.items():
+        results[(case, "clinician")] = render_client_report(
+            client_id, data=clinic, out=out, as_of=AS_OF, audience="clinician"
+        )
+    results[("deteriorating", "client")] = render_client_report(
+        chosen["deteriorating"], data=clinic, out=out, as_of=AS_OF, audience="client"
+    )
+    return results
+
+
+def test_reports_land_where_documented(rendered, chosen):
+    result = rendered[("deteriorating", "clinician")]
+    assert result.html.as_posix().endswith(
+        f"clients/{chosen['deteriorating']}/{AS_OF}-clinician.html"
+    )
+    assert result.notebook.exists() and result.html.exists()
+
+
+def test_glued_progress_matches_the_package(rendered, chosen, dataset):
+    for case in chosen:
+        result = rendered[(case, "clinician")]
+        ctx = client_context(dataset, chosen[case], as_of=AS_OF)
+        glued = {row["instrument"]: row for row in result.glue["progress"]}
+        expected = ctx.progress.set_index("instrument")
+        assert set(glued) == set(expected.index)
+        for code, row in glued.items():
+            assert row["latest"] == pytest.approx(expected.loc[code, "latest"])
+            assert row["change_category"] == expected.loc[code, "change_category"]
+        assert result.glue["attendance"] == ctx.attendance
+        assert result.glue["alert_kinds"] == sorted(set(ctx.alerts["kind"]))
+
+
+def test_deteriorating_client_is_flagged(rendered):
+    glue = rendered[("deteriorating", "clinician")].glue
+    assert "reliable_deterioration" in glue["alert_kinds"]
+    assert any(row["change_category"] == "deteriorated" for row in glue["progress"])
+
+
+def test_client_without_goals_still_renders(rendered):
+    glue = rendered[("no_goals", "clinician")].glue
+    assert glue["n_goals"] == 0
+    html = rendered[("no_goals", "clinician")].html.read_text()
+    assert "No goals recorded yet" in html
+
+
+def test_client_version_leaves_out_risk_and_jargon(rendered):
+    result = rendered[("deteriorating", "client")]
+    assert "risk_item" not in result.glue["alert_kinds"]
+    html = result.html.read_text()
+    text = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    for word in ("risk item", "clinical cut-off", "moderately severe", "Clinician version"):
+        assert word not in text, word
+    assert "Client version" in text
+
+
+def _other_clients_text(dataset, client_id: str) -> dict[str, set[str]]:
+    """IDs, goal statements and event texts of every other client that this one lacks."""
+    mine_goals = set(dataset.goals.loc[dataset.goals["client_id"] == client_id, "statement"])
+    mine_events = set(dataset.events.loc[dataset.events["client_id"] == client_id, "description"])
+    others = dataset.goals["client_id"] != client_id
+    other_events = dataset.events["client_id"] != client_id
+    return {
+        "ids": set(dataset.clients["client_id"]) - {client_id},
+        "statements": set(dataset.goals.loc[others, "statement"]) - mine_goals,
+        "events": set(dataset.events.loc[other_events, "description"]) - mine_events,
+    }
+
+
+def test_no_report_holds_another_clients_data(rendered, chosen, dataset):
+    assert rendered, "nothing rendered"
+    for (case, _audience), result in rendered.items():
+        client_id = chosen[case]
+        forbidden = _other_clients_text(dataset, client_id)
+        for path in (result.html, result.notebook):
+            text = path.read_text()
+            assert client_id in text
+            for kind, values in forbidden.items():
+                leaked = [v for v in values if v in text]
+                assert leaked == [], f"{path.name} holds other clients' {kind}: {leaked[:3]}"
+        metadata = json.loads(result.notebook.read_text())["metadata"]
+        for other in forbidden["ids"]:
+            assert other not in json.dumps(metadata)
+
+
+def test_reports_are_offline_and_hold_no_machine_paths(rendered):
+    for result in rendered.values():
+        html = result.html.read_text()
+        # plotly.js itself mentions plotly.com in strings; what matters is what the page loads
+        tags_only = re.sub(r"(<script[^>]*>).*?(</script>)", r"\1\2", html, flags=re.S)
+        assert find_remote_references(tags_only) == []
+        assert "Content-Security-Policy" in html
+        for path in (result.html, result.notebook):
+            text = path.read_text()
+            for marker in ("/tmp/", "/root/", "/home/", "/work/", str(Path.cwd())):
+                assert marker not in text, (path.name, marker)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "therapy_outcomes.cli", *args], capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("client_id", "extra", "message"),
+    [
+        ("C999999", [], "unknown client 'C999999'"),
+        ("../C000001", [], "not allowed"),
+        ("C000001", ["--audience", "family"], "audience must be one of"),
+        ("C000001", ["--as-of", "2020-01-01"], "before client 'C000001' was referred"),
+        ("C000001", ["--as-of", "soon"], "is not a date"),
+    ],
+)
+def test_bad_requests_are_one_line_errors_and_write_nothing(
+    clinic, tmp_path, client_id, extra, message
+):
+    out = tmp_path / "out"
+    done = _cli("report", "client", client_id, "--data", str(clinic), "--out", str(out), *extra)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not out.exists() or not any(out.rglob("*.*"))

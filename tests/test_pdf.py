@@ -1,0 +1,125 @@
+"""The A4 PDF: whole vector charts, the client ID and page numbers on every page, offline.
+
+Needs Chromium and Playwright like tests/test_browser.py: fails without them when ``CI`` is
+set, skips otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import plotly.graph_objects as go
+import pytest
+
+from therapy_outcomes.report.display import figure_output
+from therapy_outcomes.report.html import figure_refs, notebook_to_html
+from therapy_outcomes.report.render import render_notebook
+
+NOTEBOOK = Path(__file__).parent / "data" / "notebooks" / "figure_report.ipynb"
+A4 = (595.0, 842.0)  # points
+
+
+def require_chromium() -> None:
+    from therapy_outcomes.report.pdf import ChromiumNotFoundError, chromium_path
+
+    try:
+        import playwright.sync_api  # noqa: F401
+
+        chromium_path()
+    except (ImportError, ChromiumNotFoundError) as exc:
+        message = f"PDF tests need Chromium and Playwright: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    for page in reader.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert abs(width - A4[0]) < 2 and abs(height - A4[1]) < 2
+        assert list(page.images) == []  # charts are vector graphics, not pictures
+    return [page.extract_text() for page in reader.pages]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    require_chromium()
+    out = tmp_path_factory.mktemp("pdf")
+    return render_notebook(
+        NOTEBOOK,
+        {"client_id": "C-0042", "sessions": 8},
+        out_html=out / "C-0042.html",
+        pdf=out / "C-0042.pdf",
+        pdf_header="Client C-0042",
+    )
+
+
+def test_rendered_report_pdf(report):
+    assert report.pdf is not None and report.pdf.name == "C-0042.pdf"
+    assert "pdf" in report.timings
+    data = report.pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages = pdf_pages(data)
+    assert 1 <= len(pages) <= 2
+    text = "\n".join(pages)
+    for page_number, page in enumerate(pages, start=1):
+        assert "Client C-0042" in page
+        assert f"Page {page_number} of {len(pages)}" in page
+    # the chart's SVG text made it into the PDF as text: a vector chart, whole
+    for label in ("PHQ-9 by session", "Session number", "PHQ-9 total score"):
+        assert label in text, label
+    assert "Scores over time" in text and "PHQ-9 for C-0042 over 8 sessions." in text
+
+
+def _long_notebook(figures: int = 3, paragraphs: int = 40) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell("# A long report"))
+    for i in range(figures):
+        fig = go.Figure(go.Bar(x=["Jan", "Feb", "Mar"], y=[3 + i, 5, 4]))
+        fig.update_layout(title=f"Chart {i + 1}", yaxis_title=f"Axis label {i + 1}", width=1200)
+        data, meta = figure_output(fig, f"chart-{i + 1}", caption=f"Caption {i + 1}.")
+        cell = nbformat.v4.new_code_cell("show(fig)")
+        cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=meta)]
+        nb.cells.append(cell)
+        text = " ".join(["Calm, plain words about progress."] * 12)
+        nb.cells += [nbformat.v4.new_markdown_cell(text) for _ in range(paragraphs // figures)]
+    return nb
+
+
+def test_every_page_has_the_header_and_its_number():
+    require_chromium()
+    from therapy_outcomes.report.pdf import notebook_to_pdf
+
+    nb = _long_notebook()
+    pages = pdf_pages(notebook_to_pdf(nb, header="Client C-7 <&>", title="Progress"))
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, start=1):
+        assert "Client C-7 <&>" in page  # escaped in the template, shown as written
+        assert "Progress" in page
+        assert re.search(rf"Page {number} of {len(pages)}\b", page)
+    text = "\n".join(pages)
+    for i in (1, 2, 3):
+        assert f"Axis label {i}" in text and f"Caption {i}." in text
+
+
+def test_print_version_has_svg_and_no_script():
+    require_chromium()
+    from therapy_outcomes.report.pdf import figures_to_svg
+
+    nb = _long_notebook(figures=2, paragraphs=2)
+    svgs = figures_to_svg(nb)
+    assert set(svgs) == {"chart-1", "chart-2"}
+    assert all(s.startswith("<svg") and "Axis label" in s for s in svgs.values())
+    assert figures_to_svg(nb) == svgs  # stable ids: the same SVG every time
+    page = notebook_to_html(nb, svgs=svgs)
+    assert "<script" not in page
+    assert page.count("<svg") >= 2 and 'id="fig-chart-1"' in page
+    assert "Content-Security-Policy" in page and "script-src" not in page
+    assert [r.name for r in figure_refs(nb)] == ["chart-1", "chart-2"]
