@@ -8,6 +8,9 @@ DEMO   := data/demo
 AS_OF  := 2026-10-31
 DEMO_CLIENTS := 200
 DEMO_SEED    := 7
+# two demo clients whose reports make demo renders: one who improved, one who got worse
+DEMO_REPORT_CLIENTS := C000003 C000007
+REPORTS := reports/demo
 
 .PHONY: demo test lint benchmark clean-demo help system-packages
 
@@ -42,9 +45,13 @@ $(STAMP): pyproject.toml
 $(DEMO)/clients.csv: | $(STAMP)
 	$(BIN)/therapy-outcomes demo-data --out $(DEMO) --clients $(DEMO_CLIENTS) --seed $(DEMO_SEED) --as-of $(AS_OF)
 
-demo: $(STAMP) $(DEMO)/clients.csv
+demo: $(STAMP) $(DEMO)/clients.csv system-packages
 	$(BIN)/therapy-outcomes validate $(DEMO) --as-of $(AS_OF)
 	$(BIN)/therapy-outcomes summary $(DEMO) --as-of $(AS_OF)
+	@for client in $(DEMO_REPORT_CLIENTS); do for audience in clinician client; do \
+		$(BIN)/therapy-outcomes report client $$client --data $(DEMO) --out $(REPORTS) \
+			--as-of $(AS_OF) --audience $$audience --pdf || exit 1; \
+	done; done
 
 test: $(STAMP) $(DEMO)/clients.csv system-packages
 	$(BIN)/python -m pytest -q --doctest-modules src/therapy_outcomes tests --nbval-lax notebooks

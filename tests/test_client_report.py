@@ -39,7 +39,7 @@ def dataset(clinic):
 @pytest.fixture(scope="module")
 def chosen(dataset) -> dict[str, str]:
     """One client for each situation the report must handle."""
-    alerts = to.alerts(dataset, as_of=AS_OF)
+    alerts = to.alerts_for_dataset(dataset, as_of=AS_OF)
     deteriorating = alerts.loc[alerts["kind"] == "reliable_deterioration", "client_id"]
     prorated = dataset.scores.loc[dataset.scores["prorated"].astype(bool), "client_id"]
     with_sessions = set(dataset.sessions["client_id"])

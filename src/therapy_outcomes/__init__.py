@@ -13,74 +13,76 @@ The public API, pandas in and pandas out:
   :func:`outcome_flow`, and :func:`suppress_small_cells` for every aggregate table;
 - goals: :func:`gas_tscore`, :func:`gas_tscores`, :func:`gbo_change`, :func:`count_progress`,
   :func:`on_track`, :func:`smart_audit`, :func:`review_status`, :func:`revision_chains`;
-- alerts: :func:`alerts`, :func:`alerts_for_client`, :func:`fit_expected_recovery`.
+- alerts: :func:`alerts_for_dataset` (``therapy_outcomes.alerts.alerts``; the name
+  ``alerts`` itself is the module), :func:`alerts_for_client`, :func:`fit_expected_recovery`;
+- reports: :func:`render_client_report`.
+
+Names are imported on first use, so ``import therapy_outcomes`` stays cheap in every report
+kernel (scipy, statsmodels and pandera load only when a function needs them).
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from therapy_outcomes.alerts import alerts, alerts_for_client
-from therapy_outcomes.change import reliable_change
-from therapy_outcomes.cohort import effect_sizes, outcome_flow, rate_table, wilson_interval
-from therapy_outcomes.dataset import Dataset, load
-from therapy_outcomes.disclosure import suppress_small_cells
-from therapy_outcomes.episodes import baseline_latest, first_last_pairs, pairs_by_label
-from therapy_outcomes.goals import (
-    count_progress,
-    gas_tscore,
-    gas_tscores,
-    gbo_change,
-    on_track,
-    review_status,
-    revision_chains,
-    smart_audit,
-)
-from therapy_outcomes.growth import reliable_change_hlm
-from therapy_outcomes.instruments import Registry, default_registry, score
-from therapy_outcomes.recovery import fit_expected_recovery
-from therapy_outcomes.service_metrics import (
-    cms159,
-    cms159_rates,
-    talking_therapies_outcomes,
-    talking_therapies_rates,
-)
-from therapy_outcomes.significance import clinical_significance
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("therapy-outcomes")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-__all__ = [
-    "Dataset",
-    "Registry",
-    "__version__",
-    "alerts",
-    "alerts_for_client",
-    "baseline_latest",
-    "clinical_significance",
-    "cms159",
-    "cms159_rates",
-    "count_progress",
-    "default_registry",
-    "effect_sizes",
-    "first_last_pairs",
-    "fit_expected_recovery",
-    "gas_tscore",
-    "gas_tscores",
-    "gbo_change",
-    "load",
-    "on_track",
-    "outcome_flow",
-    "pairs_by_label",
-    "rate_table",
-    "reliable_change",
-    "reliable_change_hlm",
-    "review_status",
-    "revision_chains",
-    "score",
-    "smart_audit",
-    "suppress_small_cells",
-    "talking_therapies_outcomes",
-    "talking_therapies_rates",
-    "wilson_interval",
-]
+#: Public name -> the module that defines it.
+_EXPORTS = {
+    "Dataset": "dataset",
+    "load": "dataset",
+    "Registry": "instruments",
+    "default_registry": "instruments",
+    "score": "instruments",
+    "reliable_change": "change",
+    "clinical_significance": "significance",
+    "reliable_change_hlm": "growth",
+    "baseline_latest": "episodes",
+    "first_last_pairs": "episodes",
+    "pairs_by_label": "episodes",
+    "talking_therapies_outcomes": "service_metrics",
+    "talking_therapies_rates": "service_metrics",
+    "cms159": "service_metrics",
+    "cms159_rates": "service_metrics",
+    "effect_sizes": "cohort",
+    "wilson_interval": "cohort",
+    "rate_table": "cohort",
+    "outcome_flow": "cohort",
+    "suppress_small_cells": "disclosure",
+    "gas_tscore": "goals",
+    "gas_tscores": "goals",
+    "gbo_change": "goals",
+    "count_progress": "goals",
+    "on_track": "goals",
+    "smart_audit": "goals",
+    "review_status": "goals",
+    "revision_chains": "goals",
+    "alerts_for_dataset": "alerts",
+    "alerts_for_client": "alerts",
+    "fit_expected_recovery": "recovery",
+    "render_client_report": "report.client_report",
+}
+
+#: Public names that differ from the defining function's own name.
+_ALIASES = {"alerts_for_dataset": "alerts"}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'therapy_outcomes' has no attribute {name!r}")
+    source = importlib.import_module(f"therapy_outcomes.{module}")
+    value = getattr(source, _ALIASES.get(name, name))
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
