@@ -91,6 +91,16 @@ def render_client_report(
         A bad ID, audience or date, or a dataset that does not exist (before anything runs).
     ReportExecutionError
         The notebook failed (for example an unknown client); nothing is written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from therapy_outcomes.demo import write_demo_clinic
+    >>> folder = tempfile.mkdtemp(); _ = write_demo_clinic(folder, n_clients=30, seed=3)
+    >>> result = render_client_report("C000002", data=folder, out=folder, as_of="2026-10-31",
+    ...                               audience="client")  # doctest: +SKIP
+    >>> result.html.name  # doctest: +SKIP
+    '2026-10-31-client.html'
     """
     if not isinstance(client_id, str):
         raise ParameterError(f"client ID must be text, not {type(client_id).__name__}")
