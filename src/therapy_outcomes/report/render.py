@@ -16,6 +16,7 @@ import json
 import keyword
 import math
 import os
+import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
@@ -147,6 +148,14 @@ def _ipc_kernel_manager(folder: str) -> type:
         @default("ip")
         def _ip_default(self) -> str:
             return os.path.join(folder, "kernel")
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            # The kernel's own log lines (such as the KeyboardInterrupt it reports when it is
+            # interrupted before shutdown) would land on the user's terminal; cell errors
+            # reach us through the messaging channel instead.
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return IPCKernelManager
 
