@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 import therapy_outcomes as to
+from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
+from test_pdf import pdf_pages
 from therapy_outcomes.demo import write_demo_clinic
 from therapy_outcomes.report.client import client_context
 from therapy_outcomes.report.client_report import render_client_report
@@ -61,7 +63,7 @@ def rendered(clinic, chosen, tmp_path_factory) -> dict[tuple[str, str], object]:
             client_id, data=clinic, out=out, as_of=AS_OF, audience="clinician"
         )
     results[("deteriorating", "client")] = render_client_report(
-        chosen["deteriorating"], data=clinic, out=out, as_of=AS_OF, audience="client"
+        chosen["deteriorating"], data=clinic, out=out, as_of=AS_OF, audience="client", pdf=True
     )
     return results
 
@@ -179,3 +181,31 @@ def test_bad_requests_are_one_line_errors_and_write_nothing(
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not out.exists() or not any(out.rglob("*.*"))
+
+
+@pytest.mark.parametrize("width", [1000, 390])
+def test_report_in_a_real_browser(browser, rendered, width, tmp_path):  # noqa: F811
+    """Every chart draws, nothing leaves file://, no console error, no sideways scroll."""
+    for key in (("deteriorating", "clinician"), ("deteriorating", "client")):
+        html = rendered[key].html
+        shot = tmp_path / f"{key[1]}-{width}.png"
+        page, requests, errors = open_page(browser, html.as_uri(), width=width, screenshot=shot)
+        try:
+            assert errors == []
+            assert requests == [html.as_uri()]
+            figures = page.locator("figure.to-figure")
+            assert figures.count() >= 3
+            assert page.locator("figure.to-figure .main-svg").count() >= figures.count()
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            assert shot.stat().st_size > 20_000
+        finally:
+            page.context.close()
+
+
+def test_pdf_has_the_client_on_every_page(rendered, chosen):
+    result = rendered[("deteriorating", "client")]
+    pages = pdf_pages(result.pdf.read_bytes())
+    assert 2 <= len(pages) <= 40
+    for number, text in enumerate(pages, start=1):
+        assert chosen["deteriorating"] in text
+        assert f"Page {number} of {len(pages)}" in text
