@@ -20,9 +20,12 @@ def _arrow(values: pd.Series) -> pa.Array:
     return pa.array(values, from_pandas=True)
 
 
-def _text(values: pd.Series) -> pa.Array:
+def _text(values: pd.Series, like: pa.DataType | None = None) -> pa.Array:
+    """Text as an arrow array, of type ``like`` when given (string or large_string)."""
     array = _arrow(values if values.dtype == "string" else values.astype("string"))
-    return array if not pa.types.is_large_string(array.type) else array.cast(pa.string())
+    if like is not None and array.type != like:
+        array = array.cast(like)
+    return array
 
 
 def isin(values: pd.Series, allowed: Iterable[object]) -> np.ndarray:
@@ -38,8 +41,9 @@ def isin(values: pd.Series, allowed: Iterable[object]) -> np.ndarray:
     allowed = allowed if isinstance(allowed, pd.Series) else pd.Series(list(allowed))
     if values.dtype.kind in "iufb":
         return values.isin(allowed.dropna()).to_numpy(dtype=bool)
-    keys = pc.unique(_text(allowed.dropna()))
-    found = pc.is_in(_text(values), value_set=keys)
+    array = _text(values)
+    keys = pc.unique(_text(allowed.dropna(), like=array.type))
+    found = pc.is_in(array, value_set=keys)
     return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -113,14 +117,52 @@ def lookup(values: pd.Series, table: pd.Series) -> pd.Series:
     ['C2', <NA>, <NA>]
     """
     table = table[~table.index.duplicated()]
-    keys = _text(pd.Series(table.index))
-    positions = pc.index_in(_text(values), value_set=keys)
+    array = _text(values)
+    keys = _text(pd.Series(table.index), like=array.type)
+    positions = pc.index_in(array, value_set=keys)
     if table.dtype.kind in "OSU" or isinstance(table.dtype, pd.StringDtype):
-        taken = pc.take(_text(table.reset_index(drop=True)), positions)
-        return pd.Series(taken.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get),
-                         index=values.index).astype("string")
+        taken = pc.take(_text(table.reset_index(drop=True), like=pa.large_string()), positions)
+        # wrap the arrow result as it is: converting a million strings to pandas is slow
+        return pd.Series(pd.arrays.ArrowStringArray(taken), index=values.index)
     where = positions.to_numpy(zero_copy_only=False)
     found = ~pd.isna(where)
     out = np.full(len(values), np.nan, dtype=object)
     out[found] = table.to_numpy(dtype=object)[where[found].astype("int64")]
     return pd.Series(out, index=values.index)
+
+
+def duplicated(frame: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """Rows whose ``key`` repeats an earlier row's (the first stays False).
+
+    Each key column is dictionary-encoded once (integer codes, missing = -1) and the codes are
+    combined, so text keys are hashed once per column instead of once per row and column.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"a": ["x", "y", "x", "x"], "b": [1, 1, 1, 2]})
+    >>> duplicated(frame, ["a", "b"]).tolist()
+    [False, False, True, False]
+    """
+    combined = np.zeros(len(frame), dtype="int64")
+    for column in key:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        combined = combined * (len(uniques) + 1) + (codes.astype("int64") + 1)
+    _, first = np.unique(combined, return_index=True)
+    mask = np.ones(len(frame), dtype=bool)
+    mask[first] = False
+    return mask
+
+
+def decode_categorical(values: pd.Series) -> pd.Series:
+    """A categorical of text as arrow-backed text, decoded in arrow (fast for many rows).
+
+    Examples
+    --------
+    >>> decode_categorical(pd.Series(pd.Categorical(["b", None, "a"]))).tolist()
+    ['b', <NA>, 'a']
+    """
+    codes = values.cat.codes.to_numpy()
+    indices = pa.array(codes, mask=codes < 0, type=pa.int32())
+    categories = pa.array(values.cat.categories.astype(str).tolist(), type=pa.large_string())
+    decoded = pa.DictionaryArray.from_arrays(indices, categories).dictionary_decode()
+    return pd.Series(pd.arrays.ArrowStringArray(decoded), index=values.index)

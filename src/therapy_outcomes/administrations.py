@@ -20,7 +20,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from therapy_outcomes._arrow import parse_float
+from therapy_outcomes._arrow import decode_categorical, parse_float
 from therapy_outcomes.instruments import Registry, score, score_totals
 from therapy_outcomes.readers import LINE, RawTable
 from therapy_outcomes.validation import RejectLog, accepted_mask, duplicate_rows
@@ -218,8 +218,9 @@ def score_administrations(
     answer.
     """
     columns = item_columns(frame)
-    long = frame["administration_id"].duplicated().any() if len(frame) else False
-    heads = frame.drop_duplicates("administration_id") if long else frame
+    heads = frame.drop_duplicates("administration_id") if is_long(frame) else frame
+    keep = [c for c in [*HEADER, "total", *columns.values()] if c in heads]
+    heads = heads[keep]  # only what scoring needs: row selections below copy less
     header = heads[[c for c in HEADER if c in heads] + (["total"] if "total" in heads else [])]
     score_parts: list[pd.DataFrame] = []
     answer_parts: list[pd.DataFrame] = []
@@ -242,8 +243,8 @@ def score_administrations(
     scores = _concat(score_parts, [*HEADER, "total", "band", "n_missing", "prorated", "valid"])
     answers = _concat(answer_parts, HEADER[:4])
     for table in (scores, answers, header):
-        if "instrument" in table:
-            table["instrument"] = table["instrument"].astype("string")
+        if "instrument" in table and isinstance(table["instrument"].dtype, pd.CategoricalDtype):
+            table["instrument"] = decode_categorical(table["instrument"])
     return (
         header.reset_index(drop=True),
         answers.reset_index(drop=True),

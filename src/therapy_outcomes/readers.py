@@ -163,8 +163,13 @@ def _check_header(file: str, header: list[str]) -> None:
         seen.add(h)
 
 
-#: Byte patterns that mean some cell may start or end with white space.
-_PADDING = (b" ,", b", ", b" ;", b"; ", b" \t", b"\t ", b" \n", b"\n ", b" \r", b'" ', b' "')
+def _padded(column: pa.ChunkedArray) -> bool:
+    """Whether any cell starts or ends with a space or tab (cheap prefix/suffix tests)."""
+    for space in (" ", "\t"):
+        for test in (pc.starts_with, pc.ends_with):
+            if pc.any(test(column, pattern=space)).as_py():
+                return True
+    return False
 
 
 def _read_fast(
@@ -203,15 +208,14 @@ def _read_fast(
     newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if bad or newlines != table.num_rows + 1:
         return None  # blank lines, ragged rows or line breaks inside cells: count them properly
-    if any(pattern in data for pattern in _PADDING):
-        columns = {}
-        for name in table.column_names:
-            column = table[name]
-            if pa.types.is_string(column.type):
-                text = pc.utf8_trim_whitespace(column)
-                column = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-            columns[name] = column
-        table = pa.table(columns)
+    columns = {}
+    for name in table.column_names:
+        column = table[name]
+        if pa.types.is_string(column.type) and _padded(column):
+            text = pc.utf8_trim_whitespace(column)
+            column = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        columns[name] = column
+    table = pa.table(columns)
     frame = table.to_pandas(
         types_mapper={pa.string(): pd.StringDtype()}.get, date_as_object=False
     )

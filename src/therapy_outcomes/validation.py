@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from therapy_outcomes._arrow import isin, parse_date, parse_float
+from therapy_outcomes._arrow import duplicated, isin, parse_date, parse_float
 from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.readers import LINE, RawTable
 from therapy_outcomes.tables import ID_PATTERN, Col, TableSpec
@@ -238,7 +238,8 @@ def check_rows(
 ) -> None:
     """Run the table's pandera schema, uniqueness and date-order rules; record failures."""
     try:
-        _schema(table, as_of).validate(frame, lazy=True)
+        # inplace: nothing is coerced, so skip the copy pandera would otherwise make
+        _schema(table, as_of).validate(frame, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases.dropna(subset=["index"])
         for (column, check), group in cases.groupby(["column", "check"], sort=False):
@@ -272,8 +273,8 @@ def duplicate_rows(
     present = frame[key].notna().all(axis=1)
     if scope is not None:
         present &= scope
-    sub = frame.loc[present, key]
-    dup = sub.duplicated(keep="first")
+    sub = frame[key] if present.all() else frame.loc[present, key]
+    dup = pd.Series(duplicated(sub, key), index=sub.index)
     if not dup.any():
         return
     first_line = (
