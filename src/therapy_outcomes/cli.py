@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -17,6 +17,9 @@ from rich.table import Table
 
 from therapy_outcomes import __version__
 from therapy_outcomes.errors import TherapyOutcomesError
+
+if TYPE_CHECKING:
+    from therapy_outcomes.dataset import Dataset
 
 app = typer.Typer(
     help="Measurement-based psychotherapy: validate, score and report goal and scale data.",
@@ -41,6 +44,14 @@ Instruments = Annotated[
 
 #: Reject values in these columns are item answers: never printed, only written to the CSV.
 _ANSWER_COLUMNS = ("value", "total")
+
+
+def _holds_answers(rejects: pd.DataFrame) -> pd.Series:
+    """Rejects whose value may hold item answers: answer columns, and whole unreadable lines
+    of administrations (a line that did not split into columns holds every answer)."""
+    column = rejects["column"].fillna("")
+    whole_line = (column == "") & (rejects["table"] == "administrations")
+    return column.isin(_ANSWER_COLUMNS) | column.str.startswith("item") | whole_line
 
 
 def _table(frame: pd.DataFrame, title: str, index: bool = True) -> Table:
@@ -76,26 +87,33 @@ def validate(
     from therapy_outcomes.dataset import load
 
     ds = load(data, as_of=as_of, instruments=instruments)
+    target = rejects or Path(f"{Path(data).stem or 'dataset'}-rejects.csv")
+    code = print_validation(ds, f"{data} as of {ds.as_of.date()}", target, show)
+    raise typer.Exit(code)
+
+
+def print_validation(ds: Dataset, title: str, rejects: Path, show: int) -> int:
+    """Print counts per table and the first rejects; write every reject to ``rejects``.
+
+    Returns the exit code: 0 when every row was accepted, 1 otherwise. Item answers are never
+    printed (they stay in the rejects file, which belongs with the data).
+    """
     counts = ds.counts.set_index("table")
     counts["file"] = [
         f if p else "(absent)" for f, p in zip(counts["file"], counts["present"], strict=True)
     ]
-    console.print(_table(counts.drop(columns="present"), f"{data} as of {ds.as_of.date()}"))
+    console.print(_table(counts.drop(columns="present"), title))
     if ds.rejects.empty:
         console.print("[green]All rows accepted.[/green]")
-        raise typer.Exit(0)
-    target = rejects or Path(f"{Path(data).stem or 'dataset'}-rejects.csv")
-    ds.rejects.to_csv(target, index=False)
+        return 0
+    ds.rejects.to_csv(rejects, index=False)
     shown = ds.rejects.head(show).copy()
-    answer = shown["column"].isin(_ANSWER_COLUMNS) | shown["column"].fillna("").str.startswith(
-        "item"
-    )
-    shown["value"] = shown["value"].where(~answer, "(answer not shown)")
+    shown["value"] = shown["value"].where(~_holds_answers(shown), "(answer not shown)")
     console.print(_table(shown, f"First {len(shown)} of {len(ds.rejects)} problems", index=False))
     console.print(
-        f"[yellow]{ds.n_rejected} rows rejected[/yellow]; every problem is listed in {target}"
+        f"[yellow]{ds.n_rejected} rows rejected[/yellow]; every problem is listed in {rejects}"
     )
-    raise typer.Exit(1)
+    return 1
 
 
 @app.command()

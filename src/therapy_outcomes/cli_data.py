@@ -42,24 +42,9 @@ Instruments = Annotated[
 
 def print_validation(ds: object, title: str, rejects: Path, show: int) -> int:
     """Print counts and the first rejects as ``validate`` does; return the exit code (0/1)."""
-    from therapy_outcomes.cli import _ANSWER_COLUMNS, _table, console
+    from therapy_outcomes.cli import print_validation as shared
 
-    counts = ds.counts.set_index("table")
-    counts["file"] = [f if p else "(absent)"
-                      for f, p in zip(counts["file"], counts["present"], strict=True)]
-    console.print(_table(counts.drop(columns="present"), title))
-    if ds.rejects.empty:
-        console.print("[green]All rows accepted.[/green]")
-        return 0
-    ds.rejects.to_csv(rejects, index=False)
-    shown = ds.rejects.head(show).copy()
-    answer = shown["column"].isin(_ANSWER_COLUMNS) | shown["column"].fillna("").str.startswith(
-        "item")
-    shown["value"] = shown["value"].where(~answer, "(answer not shown)")
-    console.print(_table(shown, f"First {len(shown)} of {len(ds.rejects)} problems", index=False))
-    console.print(f"[yellow]{ds.n_rejected} rows rejected[/yellow]; every problem is listed in "
-                  f"{rejects}")
-    return 1
+    return shared(ds, title, rejects, show)
 
 
 @data_app.command("import")

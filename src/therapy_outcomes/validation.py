@@ -19,7 +19,7 @@ import pandera.pandas as pa
 from therapy_outcomes._arrow import duplicated, isin, parse_date, parse_float
 from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.readers import LINE, RawTable
-from therapy_outcomes.tables import ID_PATTERN, Col, TableSpec
+from therapy_outcomes.tables import ID_PATTERN, TABLE_NAMES, Col, TableSpec
 
 REJECT_COLUMNS = ["table", "file", "line", "column", "value", "reason"]
 
@@ -94,12 +94,15 @@ class RejectLog:
                 self._lines.setdefault(str(table), []).append(lines.to_numpy())
 
     def frame(self) -> pd.DataFrame:
-        """All rejects so far, sorted by table order of arrival, file and line."""
+        """All rejects so far, in table order (clients first), then by line."""
         if not self._parts:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in REJECT_COLUMNS})
         out = pd.concat(self._parts, ignore_index=True)
         out["line"] = out["line"].astype("int64")
-        return out
+        order = {name: i for i, name in enumerate(TABLE_NAMES)}
+        rank = out["table"].map(order).fillna(len(order))
+        out = out.assign(_rank=rank).sort_values(["_rank", "file", "line"], kind="stable")
+        return out.drop(columns="_rank").reset_index(drop=True)
 
     def lines(self, table: str) -> np.ndarray:
         """Line numbers of ``table`` with at least one reject (sorted, unique)."""
