@@ -200,4 +200,4 @@ def test_safe_url_and_source_never_show_password(tmp_path: Path) -> None:
     url = _sqlite(tmp_path / "c.db", "create table clients (client_id text, site text, "
                   "therapist_id text, referred_on text)")
     ds = load(url, as_of=AS_OF)
-    assert ds.source.name == "c.db"
+    assert ds.source == url and "pw" not in str(ds.source)

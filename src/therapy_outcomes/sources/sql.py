@@ -31,7 +31,6 @@ Examples
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any
 
 from therapy_outcomes.errors import DatasetReadError
@@ -176,7 +175,7 @@ def read(location: str) -> RawDataset:
         raise DatasetReadError(f"{shown}: cannot read the database ({first})") from None
     finally:
         engine.dispose()
-    return RawDataset(tables, _digest(tables), location=Path(shown))
+    return RawDataset(tables, _digest(tables), location=None)  # load() keeps the URL, redacted
 
 
 def _digest(tables: dict[str, RawTable]) -> str:
