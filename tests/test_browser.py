@@ -15,19 +15,11 @@ import pytest
 
 from therapy_outcomes.report.display import figure_html, figure_spec
 from therapy_outcomes.report.html import copy_plotly_js, notebook_to_html
+from therapy_outcomes.report.pdf import CHROMIUM_ARGS
 from therapy_outcomes.report.render import render_notebook
 
 NOTEBOOK = Path(__file__).parent / "data" / "notebooks" / "figure_report.ipynb"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
+ARGS = list(CHROMIUM_ARGS)
 DRAWN = """() => [...document.querySelectorAll("figure.to-figure")].every(
     (f) => f.querySelector(".main-svg") !== null)"""
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from therapy_outcomes.tables import GOAL_CATEGORIES
+
 SITES = ("Northgate", "Riverside", "Hillcrest", "Eastfield")
 SITE_WEIGHTS = (0.34, 0.26, 0.22, 0.18)
 #: The outcome measure each site uses besides PHQ-9, GAD-7 and SRS.
@@ -52,15 +54,7 @@ KINDS = ("assessment", "treatment", "review", "follow_up")
 ATTENDANCE = ("attended", "cancelled", "did_not_attend")
 RATERS = ("client", "therapist", "joint")
 
-CATEGORIES = (
-    "emotional",
-    "behavioural",
-    "cognitive",
-    "relationships",
-    "coping",
-    "personal_growth",
-    "symptoms",
-)
+CATEGORIES = GOAL_CATEGORIES  # the data dictionary's own list (tables.py)
 CATEGORY_WEIGHTS = (0.18, 0.17, 0.11, 0.15, 0.15, 0.09, 0.15)
 HORIZONS = ("short_term", "long_term")
 GOAL_STATUSES = ("active", "achieved", "revised", "discontinued")
