@@ -339,7 +339,7 @@ def item_comparison_figure(items: pd.DataFrame, instrument: str, audience: str) 
     height = 120 + 34 * len(items)
     return _layout(
         fig,
-        f"{instrument}: answers, first and latest",
+        f"{instrument}: answers, first and latest" + (" (\u25b2 worse)" if mark else ""),
         barmode="group",
         height=height,
         margin={"l": 8, "r": 16, "t": 48, "b": 40},
