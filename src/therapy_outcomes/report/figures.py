@@ -335,7 +335,7 @@ def item_comparison_figure(items: pd.DataFrame, instrument: str, audience: str) 
         go.Bar(y=labels, x=items["latest"], orientation="h", name="latest", marker_color=LINE)
     )
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(title_text="answer" + (" (▲ moved in the worse direction)" if mark else ""))
+    fig.update_xaxes(title_text="answer")
     height = 120 + 34 * len(items)
     return _layout(
         fig,
