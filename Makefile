@@ -11,12 +11,14 @@ DEMO_SEED    := 7
 # two demo clients whose reports make demo renders: one who improved, one who got worse
 DEMO_REPORT_CLIENTS := C000003 C000007
 REPORTS := reports/demo
+DEMO_MONTH := 2026-10
 
-.PHONY: demo test lint benchmark clean-demo help system-packages
+.PHONY: demo test lab lint benchmark clean-demo help system-packages
 
 help:
 	@echo "make demo       set up, build the demo clinic, validate it and print a scored summary"
 	@echo "make test       set up, then run the whole test suite (notebooks included)"
+	@echo "make lab        JupyterLab on the notebooks (the explorer: notebooks/explore.ipynb)"
 	@echo "make lint       ruff over src, tests and benchmarks"
 	@echo "make benchmark  load+validate+score 100,000 clients against a plain pyarrow read"
 
@@ -55,9 +57,15 @@ demo: $(STAMP) $(DEMO)/clients.csv system-packages
 		$(BIN)/therapy-outcomes report client $$client --data $(DEMO) --out $(REPORTS) \
 			--as-of $(AS_OF) --audience $$audience $$pdf || exit 1; \
 	done; done
+	$(BIN)/therapy-outcomes report cohort --data $(DEMO) --out $(REPORTS) --group-by site
+	$(BIN)/therapy-outcomes report monthly --data $(DEMO) --out $(REPORTS) --month $(DEMO_MONTH)
 
 test: $(STAMP) $(DEMO)/clients.csv system-packages
 	$(BIN)/python -m pytest -q --doctest-modules src/therapy_outcomes tests --nbval-lax notebooks
+
+# JupyterLab on the notebooks (the explorer is notebooks/explore.ipynb); --allow-root as root.
+lab: $(STAMP) $(DEMO)/clients.csv
+	$(BIN)/jupyter lab --notebook-dir=notebooks --no-browser $$( [ "$$(id -u)" = "0" ] && echo --allow-root )
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -15,7 +15,8 @@ The public API, pandas in and pandas out:
   :func:`on_track`, :func:`smart_audit`, :func:`review_status`, :func:`revision_chains`;
 - alerts: :func:`alerts_for_dataset` (``therapy_outcomes.alerts.alerts``; the name
   ``alerts`` itself is the module), :func:`alerts_for_client`, :func:`fit_expected_recovery`;
-- reports: :func:`render_client_report`.
+- reports: :func:`render_client_report`, :func:`render_cohort_report`,
+  :func:`render_monthly_summary`.
 
 Names are imported on first use, so ``import therapy_outcomes`` stays cheap in every report
 kernel (scipy, statsmodels and pandera load only when a function needs them).
@@ -66,6 +67,8 @@ _EXPORTS = {
     "alerts_for_client": "alerts",
     "fit_expected_recovery": "recovery",
     "render_client_report": "report.client_report",
+    "render_cohort_report": "cohort_report.render",
+    "render_monthly_summary": "cohort_report.render",
 }
 
 #: Public names that differ from the defining function's own name.

@@ -233,6 +233,16 @@ def report_client(
         console.print(str(result.pdf), highlight=False)
 
 
+def _mount_cohort_reports() -> None:
+    """``report cohort`` and ``report monthly`` live in :mod:`therapy_outcomes.cli_reports`."""
+    from therapy_outcomes.cli_reports import mount
+
+    mount(report_app)
+
+
+_mount_cohort_reports()
+
+
 @app.command()
 def version() -> None:
     """Print the package version."""

@@ -1,0 +1,1 @@
+"""Cohort-outcomes and monthly-summary reports: their tables, figures and rendering."""

@@ -1,0 +1,152 @@
+"""The cohort-outcomes report end to end: papermill run, glued numbers against the package,
+small-cell suppression, offline HTML and one-line errors."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import therapy_outcomes as to
+from therapy_outcomes.cohort_report import context as cc
+from therapy_outcomes.cohort_report.render import render_cohort_report
+from therapy_outcomes.demo import write_demo_clinic
+from therapy_outcomes.errors import ParameterError
+from therapy_outcomes.report.html import find_remote_references
+
+AS_OF = "2026-10-31"
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("clinic")
+    write_demo_clinic(folder, n_clients=200, seed=7, as_of=AS_OF)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def dataset(clinic):
+    return to.load(clinic, as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def rendered(clinic, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    return render_cohort_report(clinic, out, start="2025-01-01", end=AS_OF, group_by="site")
+
+
+@pytest.fixture(scope="module")
+def exact(clinic, tmp_path_factory):
+    """min_cell=1: nothing is suppressed, so every glued count can be compared exactly."""
+    out = tmp_path_factory.mktemp("exact")
+    return render_cohort_report(clinic, out, start="2025-01-01", end=AS_OF, min_cell=1)
+
+
+def _expected(dataset):
+    """Category counts and pairs per instrument, computed here with the package."""
+    clients = dataset.clients
+    began = clients["episode_start"].fillna(clients["referred_on"])
+    ids = set(clients.loc[(began >= "2025-01-01") & (began <= AS_OF), "client_id"])
+    scores = dataset.scores[dataset.scores["client_id"].isin(ids)]
+    out = {}
+    for code, r in (("PHQ-9", 0.84), ("GAD-7", 0.83)):
+        pairs = to.first_last_pairs(scores, code, as_of=AS_OF)
+        inst = dataset.registry.get(code)
+        res = to.clinical_significance(
+            pairs["pre"], pairs["post"], reliability=r, cutoff=inst.cutoff.value,
+            clinical_side=inst.cutoff.clinical)
+        counts = res["category"].value_counts()
+        out[code] = (pairs, {k: int(counts.get(k, 0)) for k in res["category"].cat.categories})
+    return out
+
+
+def test_report_lands_where_documented(rendered):
+    assert rendered.html.as_posix().endswith("cohort/2025-01-01_2026-10-31-site.html")
+    assert rendered.notebook.exists()
+    assert rendered.seconds < 60
+
+
+def test_category_counts_match_clinical_significance_on_the_same_pairs(exact, dataset):
+    for code, (pairs, expected) in _expected(dataset).items():
+        assert exact.glue[f"categories_{code}"] == expected
+        assert exact.glue[f"n_pairs_{code}"] == len(pairs)
+        es = to.effect_sizes(pairs["pre"], pairs["post"]).set_index("name")["estimate"]
+        for name, value in es.items():
+            assert exact.glue["effect_sizes"][f"{code}:{name}"] == pytest.approx(value, 1e-5)
+
+
+def test_published_counts_hide_exactly_what_they_must(rendered, dataset):
+    for code, (_pairs, expected) in _expected(dataset).items():
+        glued = rendered.glue[f"categories_{code}"]
+        assert set(glued) == set(expected)
+        for category, count in expected.items():
+            if 0 < count < 5:
+                assert glued[category] == "*", (code, category)
+            else:
+                assert glued[category] in (count, "*"), (code, category)
+        assert any(v != "*" for v in glued.values())
+
+
+def test_flow_matches_outcome_flow(rendered, dataset):
+    flow = to.outcome_flow(dataset.clients, dataset.sessions, dataset.scores, "PHQ-9")
+    # every demo client's episode starts inside 2025-01-01..as_of
+    assert rendered.glue["flow"]["PHQ-9"] == flow["count"].tolist()  # all >= 5 in the demo
+
+
+def _tables(html: str) -> list[str]:
+    return re.findall(r"<table.*?</table>", html, flags=re.S)
+
+
+def test_no_small_count_in_any_table(rendered):
+    html = rendered.html.read_text()
+    for table in _tables(html):
+        header = re.findall(r"<th>(.*?)</th>", table)
+        count_cols = {i for i, h in enumerate(header) if h in (
+            "count", "n", "clients", "denominator", "paired", "female", "completed",
+            "dropped_out", "reliably_improved", "goals", "PHQ-9", "GAD-7")}
+        for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S):
+            cells = re.findall(r"<td>(.*?)</td>", row, flags=re.S)
+            for i, cell in enumerate(cells):
+                if i in count_cols and re.fullmatch(r"\d+", cell.strip()):
+                    assert not 0 < int(cell) < 5, (header, cells)
+
+
+def test_report_is_offline_and_names_no_client(rendered, dataset):
+    html = rendered.html.read_text()
+    tags_only = re.sub(r"(<script[^>]*>).*?(</script>)", r"\1\2", html, flags=re.S)
+    assert find_remote_references(tags_only) == []
+    ids = set(dataset.clients["client_id"])
+    for path in (rendered.html, rendered.notebook):
+        text = path.read_text()
+        assert not [i for i in ids if i in text]
+        for marker in ("/tmp/", "/root/", "/work/"):
+            assert marker not in text
+
+
+def test_bad_parameters_are_parameter_errors(clinic):
+    with pytest.raises(ParameterError, match="method must be one of"):
+        cc.cohort_context(clinic, method="XX")
+    with pytest.raises(ParameterError, match="not a column of clients"):
+        cc.cohort_context(clinic, group_by="shoe_size")
+    with pytest.raises(ParameterError, match="is before start"):
+        cc.cohort_context(clinic, start="2026-01-01", end="2025-01-01")
+    with pytest.raises(ParameterError, match="unknown instrument"):
+        cc.cohort_context(clinic, instruments=["XYZ-1"])
+
+
+def test_small_groups_merge_into_other(clinic):
+    ctx = cc.cohort_context(clinic, group_by="modality", min_cell=15)
+    assert set(ctx.group) >= {"other"}
+    assert all(n >= 15 for g, n in ctx.group.value_counts().items() if g != "other")
+
+
+def test_cli_one_line_error(clinic, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "therapy_outcomes.cli_reports", "cohort", "--data", str(clinic),
+         "--out", str(tmp_path), "--start", "soon"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "is not a date" in done.stderr and "Traceback" not in done.stderr
+    assert not any(tmp_path.rglob("*.html"))
