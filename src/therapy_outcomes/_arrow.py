@@ -143,6 +143,10 @@ def duplicated(frame: pd.DataFrame, key: list[str]) -> np.ndarray:
     >>> duplicated(frame, ["a", "b"]).tolist()
     [False, False, True, False]
     """
+    if len(key) == 1 and frame[key[0]].dtype == "string":
+        array = _text(frame[key[0]])
+        if pc.count_distinct(array).as_py() == len(array) - array.null_count:
+            return np.zeros(len(frame), dtype=bool)  # the usual case: one hash pass in arrow
     combined = np.zeros(len(frame), dtype="int64")
     for column in key:
         codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
