@@ -63,25 +63,29 @@ def per_instrument(codes: pd.Series, registry: Registry, attribute: str) -> np.n
 def resolve_instruments(
     raw: RawTable, frame: pd.DataFrame, registry: Registry, log: RejectLog
 ) -> pd.DataFrame:
-    """Replace aliases by canonical instrument codes; reject unknown and non-questionnaire codes."""
-    codes = registry.resolve(frame["instrument"])
-    unknown = frame["instrument"].notna() & codes.isna()
-    log.add(
-        raw,
-        unknown,
-        "instrument",
-        f"unknown instrument (known: {', '.join(registry.codes)})",
-    )
-    kinds = per_instrument(codes, registry, "kind")
-    rating = codes.notna().to_numpy() & (kinds != "questionnaire")
+    """Replace aliases by canonical instrument codes; reject unknown and non-questionnaire codes.
+
+    The column becomes categorical: every later per-instrument lookup reuses its codes instead
+    of hashing text again. Each distinct spelling is resolved once.
+    """
+    written, spellings = pd.factorize(frame["instrument"], use_na_sentinel=True)
+    canonical = registry.resolve(pd.Series(spellings, dtype=object))
+    categories = sorted(canonical.dropna().unique())
+    position = {code: i for i, code in enumerate(categories)}
+    # spelling number -> category number (-1: unknown); the extra last entry maps missing
+    remap = np.array([position.get(c, -1) for c in canonical] + [-1], dtype="int64")
+    codes = remap[written]
+    unknown = (written >= 0) & (codes < 0)
+    log.add(raw, unknown, "instrument", f"unknown instrument (known: {', '.join(registry.codes)})")
+    kind = np.array([registry.get(c).kind for c in categories] + [""], dtype=object)
+    rating = (codes >= 0) & (kind[codes] != "questionnaire")
     log.add(
         raw,
         rating,
         "instrument",
         "is a goal rating scale: record it in goal_ratings, not administrations",
     )
-    # categorical: every later per-instrument lookup reuses these codes instead of hashing text
-    frame["instrument"] = pd.Categorical(codes, categories=sorted(codes.dropna().unique()))
+    frame["instrument"] = pd.Categorical.from_codes(codes, categories=categories)
     return frame
 
 

@@ -153,7 +153,8 @@ class Explorer:
         self.figures: dict[str, Any] = {}
         for control in (self.instrument, self.group, self.start, self.end):
             control.observe(self._on_cohort, names="value")
-        self.client.observe(self._on_client, names="value")
+        for control in (self.instrument, self.client):  # the timeline shows one measure
+            control.observe(self._on_client, names="value")
         self._on_cohort()
         self._on_client()
 
