@@ -14,8 +14,6 @@ import pytest
 from therapy_outcomes.demo import write_demo_clinic
 from therapy_outcomes.explorer import FIGURE_NAMES, Explorer, figure_widget, replace_figure
 
-pytest.importorskip("anywidget", reason="plotly >= 6 FigureWidget needs anywidget")
-
 
 @pytest.fixture(scope="module")
 def explorer(tmp_path_factory):
