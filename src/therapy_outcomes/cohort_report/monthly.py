@@ -288,3 +288,20 @@ def goals_overdue(ctx: MonthlyContext) -> pd.DataFrame:
                     & status["client_id"].map(open_).fillna(False).astype(bool)]
     out = status.groupby("client_id").size().rename("goals").reset_index()
     return out
+
+
+def month_rows(this_month: pd.DataFrame) -> pd.DataFrame:
+    """One month's published figures as ``measure``/``value`` rows, counts shown as integers.
+
+    Examples
+    --------
+    >>> month_rows(pd.DataFrame({"month": ["2026-10"], "active": [45.0], "dna_rate": [12.5],
+    ...                          "new": ["*"]})).values.tolist()
+    [['active', 45], ['dna rate', 12.5], ['new', '*']]
+    """
+    rows = this_month.drop(columns="month").T.reset_index()
+    rows.columns = ["measure", "value"]
+    rows["measure"] = rows["measure"].str.replace("_", " ")
+    values = [int(v) if isinstance(v, float) and v.is_integer() else v for v in rows["value"]]
+    rows["value"] = pd.Series(values, index=rows.index, dtype=object)
+    return rows
