@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import therapy_outcomes as to
+from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
 from therapy_outcomes.cohort_report import context as cc
 from therapy_outcomes.cohort_report.render import render_cohort_report
 from therapy_outcomes.demo import write_demo_clinic
@@ -150,3 +151,20 @@ def test_cli_one_line_error(clinic, tmp_path):
     assert done.returncode == 2
     assert "is not a date" in done.stderr and "Traceback" not in done.stderr
     assert not any(tmp_path.rglob("*.html"))
+
+
+def test_cohort_report_in_a_real_browser(browser, rendered, tmp_path):  # noqa: F811
+    """Every chart draws, nothing leaves file://, no console error, readable on a phone."""
+    for width in (1000, 390):
+        shot = tmp_path / f"cohort-{width}.png"
+        page, requests, errors = open_page(
+            browser, rendered.html.as_uri(), width=width, screenshot=shot
+        )
+        try:
+            assert errors == []
+            assert requests == [rendered.html.as_uri()]
+            figures = page.locator("figure.to-figure")
+            assert figures.count() >= 4
+            assert page.locator("figure.to-figure .main-svg").count() >= figures.count()
+        finally:
+            page.context.close()

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import therapy_outcomes as to
+from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
 from therapy_outcomes.cohort_report import monthly as mm
 from therapy_outcomes.cohort_report.render import render_monthly_summary
 from therapy_outcomes.demo import write_demo_clinic
@@ -108,3 +109,18 @@ def test_site_and_therapist_scopes(dataset, tmp_path):
         monthly_report_path(tmp_path, MONTH, site="../etc")
     with pytest.raises(ParameterError, match="after the dataset"):
         mm.monthly_context(dataset, "2027-01")
+
+
+@pytest.mark.parametrize("audience", ["service", "clinician"])
+def test_monthly_summary_in_a_real_browser(browser, rendered, audience, tmp_path):  # noqa: F811
+    """Every chart draws, nothing leaves file://, no console error."""
+    html = rendered[audience].html
+    page, requests, errors = open_page(
+        browser, html.as_uri(), width=1000, screenshot=tmp_path / f"{audience}.png"
+    )
+    try:
+        assert errors == []
+        assert requests == [html.as_uri()]
+        assert page.locator("figure.to-figure .main-svg").count() >= 2
+    finally:
+        page.context.close()
