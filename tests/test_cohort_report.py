@@ -168,3 +168,23 @@ def test_cohort_report_in_a_real_browser(browser, rendered, tmp_path):  # noqa: 
             assert page.locator("figure.to-figure .main-svg").count() >= figures.count()
         finally:
             page.context.close()
+
+
+def test_growth_curves_follow_the_data():
+    from therapy_outcomes.cohort_report.context import example_context, trajectory
+    from therapy_outcomes.cohort_report.growth_curves import growth_curve
+
+    ctx = example_context()
+    curve = growth_curve(ctx, "PHQ-9")
+    observed = trajectory(ctx, "PHQ-9")
+    assert len(curve) and curve["converged"].all()
+    for group, sub in curve.groupby("group"):
+        first = observed[(observed["group"] == group) & (observed["occasion"] == 1)]
+        if len(first):
+            # the model's intake mean lies within sampling error of the observed mean
+            margin = 2 * first["std"].iat[0] / first["clients"].iat[0] ** 0.5
+            assert abs(sub["mean"].iat[0] - first["mean"].iat[0]) < margin
+    # the demo clinic improves on average: the fitted curves fall over occasions
+    assert (curve.groupby("group")["mean"].agg(lambda m: m.iat[-1] < m.iat[0])).all()
+    assert curve.attrs["n_clients"] >= ctx.min_cell and curve.attrs["var_residual"] > 0
+    assert (curve["clients"] >= ctx.min_cell).all()
