@@ -188,3 +188,20 @@ def test_growth_curves_follow_the_data():
     assert (curve.groupby("group")["mean"].agg(lambda m: m.iat[-1] < m.iat[0])).all()
     assert curve.attrs["n_clients"] >= ctx.min_cell and curve.attrs["var_residual"] > 0
     assert (curve["clients"] >= ctx.min_cell).all()
+
+
+def test_hlm_method_judges_clients_with_three_or_more_scores(dataset):
+    from therapy_outcomes.cohort_report.context import cohort_context
+
+    ctx = cohort_context(dataset, instruments=["PHQ-9"], method="HLM", min_cell=5)
+    sig = ctx.significance["PHQ-9"]
+    assert len(sig) and set(sig["category"].dropna()) <= {
+        "recovered", "improved", "unchanged", "deteriorated", "harmed"
+    }
+    # every judged client has 3+ valid PHQ-9 scores, and its direction is the model's
+    valid = dataset.scores[(dataset.scores["instrument"] == "PHQ-9")
+                           & dataset.scores["valid"].astype(bool)]
+    counts = valid.groupby("client_id").size()
+    assert (counts.reindex(sig["client_id"]) >= 3).all()
+    reliable = sig["category"].isin(["recovered", "improved"])
+    assert reliable.sum() >= 1

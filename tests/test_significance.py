@@ -320,3 +320,14 @@ def test_clinical_side_needs_a_fixed_cutoff():
     with pytest.raises(ValueError, match="clinical_side"):
         clinical_significance(pd.Series([1.0, 2.0]), pd.Series([1.0, 2.0]), threshold=1,
                               clinical_side=">=")
+
+
+def test_categories_from_elsewhere_combine_with_the_cutoff():
+    """rc_categories (e.g. from the growth model) meet the cut-off rules unchanged."""
+    pre, post = pd.Series([20.0, 20.0, 8.0]), pd.Series([5.0, 18.0, 15.0])
+    given = pd.Series(["improved", "unchanged", "deteriorated"])
+    res = clinical_significance(pre, post, rc_categories=given, cutoff=10, clinical_side=">=")
+    assert res["category"].tolist() == ["recovered", "unchanged", "harmed"]
+    assert res.attrs["method"] == "given"
+    with pytest.raises(ValueError, match="rc_categories"):
+        clinical_significance(pre, post, rc_categories=pd.Series(["better", "x", "y"]), cutoff=10)

@@ -68,6 +68,7 @@ def clinical_significance(
     criterion_b_sd: CriterionBSD = "clinical",
     threshold: float | None = None,
     clinical_side: str | None = None,
+    rc_categories: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Recovered / improved / unchanged / deteriorated / harmed for each client.
 
@@ -114,6 +115,12 @@ def clinical_significance(
         definition (PHQ-9: ``">="`` 10). Then ``clinical_pre = pre <side> cutoff`` and
         ``functional_post = not (post <side> cutoff)``, so every score is on one side. Without
         it, the strict J&T rule above applies (a score on the cut-off is neither).
+    rc_categories : pandas.Series, optional
+        Reliable-change categories (improved / unchanged / deteriorated) decided elsewhere,
+        indexed like ``pre`` and ``post``: for example by the growth-model method
+        (:func:`therapy_outcomes.growth.reliable_change_hlm`, which needs every score, not
+        just a pair). They replace the RCI; the cut-off and the five categories follow as
+        above. Needs a fixed ``cutoff`` or a J&T cut-off type (not HA).
 
     Returns
     -------
@@ -153,16 +160,28 @@ def clinical_significance(
         raise ValueError(
             "clinical_side needs a fixed cutoff= and one of: " + ", ".join(_SIDES)
         )
-    rc = reliable_change(
-        pre,
-        post,
-        method=method,
-        reliability=reliability,
-        reliability_post=reliability_post,
-        better=better,
-        alpha=alpha,
-        threshold=threshold,
-    )
+    if rc_categories is not None:
+        if method.upper() == "HA":
+            raise ValueError("rc_categories cannot be combined with HA's own cut-off rules")
+        # an infinite threshold computes the descriptives only; the categories come as given
+        rc = reliable_change(pre, post, better=better, threshold=math.inf)
+        given = rc_categories.reindex(rc.index)
+        if given.isna().any() or not given.isin(["improved", "unchanged", "deteriorated"]).all():
+            raise ValueError("rc_categories must give improved, unchanged or deteriorated "
+                             "for every complete pair")
+        rc["category"] = given.astype(str).to_numpy()
+        rc.attrs["method"] = "given"
+    else:
+        rc = reliable_change(
+            pre,
+            post,
+            method=method,
+            reliability=reliability,
+            reliability_post=reliability_post,
+            better=better,
+            alpha=alpha,
+            threshold=threshold,
+        )
     attrs = dict(rc.attrs)
     meth = str(attrs["method"])
     d = 1 if better == "higher" else -1

@@ -53,8 +53,10 @@ __all__ = [
     "trajectory",
 ]
 
-#: Reliable-change methods the report offers (those of :func:`clinical_significance`).
-METHODS = ("JT", "GLN", "HLL", "EN", "NK", "HA")
+#: Reliable-change methods the report offers: those of :func:`clinical_significance`, and HLM
+#: (:func:`therapy_outcomes.growth.reliable_change_hlm` over every score, combined with the
+#: cut-off through ``clinical_significance(rc_categories=...)``).
+METHODS = ("JT", "GLN", "HLL", "EN", "NK", "HA", "HLM")
 #: Cut-off choices: ``fixed`` = the instrument's published cut-off with its inclusive side.
 CUTOFF_TYPES = ("fixed", "a", "b", "c")
 
@@ -295,6 +297,9 @@ def cohort_context(
         p = first_last_pairs(mine["scores"], code, as_of=ds.as_of)
         p["group"] = group.reindex(p["client_id"].astype(str)).to_numpy()
         pairs[code] = p
+        if method == "HLM":
+            p = _hlm_pairs(p, mine["scores"], inst)
+            pairs[code] = p
         sig[code] = _significance(p, inst, method, rel[code], cutoff_type)
     ctx = CohortContext(
         ds=ds,
@@ -345,10 +350,34 @@ def significance_of_pairs(
     return _significance(pairs, inst, method, reliability, cutoff_type)
 
 
+def _hlm_pairs(pairs: pd.DataFrame, scores: pd.DataFrame, inst: Any) -> pd.DataFrame:
+    """Pairs of the clients the growth model can judge (3+ valid scores), with its category.
+
+    Time is the score's number in the client's series (1 = first), as in the growth curves.
+    """
+    from therapy_outcomes.growth import reliable_change_hlm
+
+    sc = scores[(scores["instrument"] == inst.code) & scores["valid"].astype(bool)]
+    sc = sc[sc["total"].notna()].sort_values(["client_id", "administered_on"], kind="mergesort")
+    long = pd.DataFrame({
+        "client_id": sc["client_id"].astype(str).to_numpy(),
+        "time": (sc.groupby("client_id").cumcount() + 1).to_numpy(dtype=float),
+        "score": sc["total"].to_numpy(dtype=float),
+    })
+    if long["client_id"].nunique() < 3:
+        return pairs.iloc[0:0].assign(hlm_category=pd.Series(dtype=object))
+    hlm = reliable_change_hlm(long, better=inst.better)
+    judged = hlm.loc[~hlm["excluded"].astype(bool), "category"].astype(str)
+    kept = pairs[pairs["client_id"].astype(str).isin(judged.index)].reset_index(drop=True)
+    return kept.assign(hlm_category=kept["client_id"].astype(str).map(judged).to_numpy())
+
+
 def _significance(
     pairs: pd.DataFrame, inst: Any, method: str, reliability: float, cutoff_type: str
 ) -> pd.DataFrame:
     kw: dict[str, Any] = {"method": method, "reliability": reliability, "better": inst.better}
+    if method == "HLM":
+        kw = {"better": inst.better, "rc_categories": pairs["hlm_category"]}
     if cutoff_type == "fixed":
         if inst.cutoff is None:
             raise ParameterError(f"{inst.code} has no published cut-off; use cutoff_type 'a'")
