@@ -43,7 +43,7 @@ def cohort(
         typer.Option("--instrument", help="Questionnaire (repeat). Default: PHQ-9 and GAD-7."),
     ] = None,
     method: Annotated[
-        str, typer.Option("--method", help="Reliable change: JT, GLN, HLL, EN, NK, HA.")
+        str, typer.Option("--method", help="Reliable change: JT, GLN, HLL, EN, NK, HA, HLM.")
     ] = "JT",
     min_cell: Annotated[int, typer.Option("--min-cell", help="Smallest count shown.")] = 5,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF.")] = False,
