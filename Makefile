@@ -59,7 +59,7 @@ demo: $(STAMP) $(DEMO)/clients.csv system-packages
 	done; done
 	$(BIN)/therapy-outcomes report cohort --data $(DEMO) --out $(REPORTS) --group-by site
 	$(BIN)/therapy-outcomes report monthly --data $(DEMO) --out $(REPORTS) --month $(DEMO_MONTH)
-
+	$(BIN)/therapy-outcomes batch --data $(DEMO) --month $(DEMO_MONTH) --out $(REPORTS)/batch --workers 2
 test: $(STAMP) $(DEMO)/clients.csv system-packages
 	$(BIN)/python -m pytest -q --doctest-modules src/therapy_outcomes tests --nbval-lax notebooks
 

@@ -16,7 +16,7 @@ The public API, pandas in and pandas out:
 - alerts: :func:`alerts_for_dataset` (``therapy_outcomes.alerts.alerts``; the name
   ``alerts`` itself is the module), :func:`alerts_for_client`, :func:`fit_expected_recovery`;
 - reports: :func:`render_client_report`, :func:`render_cohort_report`,
-  :func:`render_monthly_summary`.
+  :func:`render_monthly_summary`, :func:`render_batch`.
 
 Names are imported on first use, so ``import therapy_outcomes`` stays cheap in every report
 kernel (scipy, statsmodels and pandera load only when a function needs them).
@@ -69,6 +69,7 @@ _EXPORTS = {
     "render_client_report": "report.client_report",
     "render_cohort_report": "cohort_report.render",
     "render_monthly_summary": "cohort_report.render",
+    "render_batch": "batch",
 }
 
 #: Public names that differ from the defining function's own name.

@@ -243,6 +243,16 @@ def _mount_cohort_reports() -> None:
 _mount_cohort_reports()
 
 
+def _mount_batch() -> None:
+    """``batch`` lives in :mod:`therapy_outcomes.cli_batch`."""
+    from therapy_outcomes.cli_batch import batch
+
+    app.command("batch")(batch)
+
+
+_mount_batch()
+
+
 @app.command()
 def version() -> None:
     """Print the package version."""
