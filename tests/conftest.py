@@ -93,3 +93,25 @@ def external(*parts: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+#: The demo clinic the report tests share: 200 clients, seed 7, data up to this date.
+DEMO_AS_OF = "2026-10-31"
+
+
+@pytest.fixture(scope="session")
+def clinic(tmp_path_factory) -> Path:
+    """The demo clinic written once per test session (tests must not modify it)."""
+    from therapy_outcomes.demo import write_demo_clinic
+
+    folder = tmp_path_factory.mktemp("clinic")
+    write_demo_clinic(folder, n_clients=200, seed=7, as_of=DEMO_AS_OF)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def dataset(clinic):
+    """The demo clinic loaded once per test session (tests must not modify it)."""
+    from therapy_outcomes import load
+
+    return load(clinic, as_of=DEMO_AS_OF)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,23 +13,10 @@ import therapy_outcomes as to
 from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
 from therapy_outcomes.cohort_report import context as cc
 from therapy_outcomes.cohort_report.render import render_cohort_report
-from therapy_outcomes.demo import write_demo_clinic
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.report.html import find_remote_references
 
 AS_OF = "2026-10-31"
-
-
-@pytest.fixture(scope="module")
-def clinic(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("clinic")
-    write_demo_clinic(folder, n_clients=200, seed=7, as_of=AS_OF)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def dataset(clinic):
-    return to.load(clinic, as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
