@@ -192,3 +192,19 @@ def test_monthly_summary_job_renders_in_the_warm_engine(clinic):
     assert set(result["files"]) == {"html", "notebook"}
     assert job.outputs["html"] == "monthly/2026-10/service.html"
     assert b"<html" in result["files"]["html"]
+
+
+def test_entry_point_loads_whichever_module_is_imported_first():
+    """papermill loads engine entry points while it is imported: no import cycle either way."""
+    import subprocess
+    import sys
+
+    for first in ("import therapy_outcomes.batch.engine", "import papermill"):
+        code = (
+            f"{first}\n"
+            "from papermill.engines import papermill_engines\n"
+            "print(papermill_engines.get_engine('therapy_outcomes_warm').__name__)"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "WarmKernelEngine"
