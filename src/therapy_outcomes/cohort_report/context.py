@@ -135,7 +135,14 @@ class CohortContext:
         return self.group_by or "group"
 
 
-def _date(value: Any, name: str) -> pd.Timestamp | None:
+def parse_date_parameter(value: Any, name: str) -> pd.Timestamp | None:
+    """A date parameter (``None`` or blank -> ``None``); a one-line error when it is no date.
+
+    Examples
+    --------
+    >>> parse_date_parameter("2026-03-01", "start")
+    Timestamp('2026-03-01 00:00:00')
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
@@ -255,7 +262,7 @@ def cohort_context(
         raise ParameterError(
             f"cutoff_type '{cutoff_type}' needs functional-population norms; use 'fixed' or 'a'"
         )
-    t0, t1 = _date(start, "start"), _date(end, "end")
+    t0, t1 = parse_date_parameter(start, "start"), parse_date_parameter(end, "end")
     if t0 is not None and t1 is not None and t1 < t0:
         raise ParameterError(f"end {t1.date()} is before start {t0.date()}")
     ds = data if isinstance(data, Dataset) else load(data)

@@ -12,8 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
+from therapy_outcomes.cohort_report.context import parse_date_parameter
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.report.client_report import notebooks_folder
 from therapy_outcomes.report.paths import safe_id
@@ -36,15 +35,9 @@ _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def _day(value: Any, name: str) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise ParameterError(f"{name} '{value}' is not a date (expected YYYY-MM-DD)")
-    return stamp.date().isoformat()
+    """A date parameter as ``YYYY-MM-DD`` (``None`` stays ``None``), checked as the context does."""
+    stamp = parse_date_parameter(value, name)
+    return None if stamp is None else stamp.date().isoformat()
 
 
 def _source(data: str | Path) -> str:
