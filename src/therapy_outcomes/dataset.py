@@ -19,8 +19,9 @@ import pandas as pd
 
 from therapy_outcomes import administrations as adm
 from therapy_outcomes._arrow import lookup
-from therapy_outcomes.errors import DatasetReadError, ParameterError
+from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.instruments import Registry, default_registry
+from therapy_outcomes.parameters import parse_date_parameter
 from therapy_outcomes.readers import LINE, RawTable
 from therapy_outcomes.sources import RawDataset, read_source
 from therapy_outcomes.tables import TABLE_NAMES, TABLES, spec
@@ -213,15 +214,7 @@ def _redacted(location: str) -> Path | str:
 
 
 def _as_of(value: str | date | pd.Timestamp | None) -> pd.Timestamp:
-    if value is None:
-        return pd.Timestamp(date.today())
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ParameterError(f"as-of date '{value}' is not a date (expected YYYY-MM-DD)") from None
-    if pd.isna(stamp):
-        raise ParameterError(f"as-of date '{value}' is not a date (expected YYYY-MM-DD)")
-    return stamp.normalize()
+    return parse_date_parameter(value, "as-of date", default_today=True)
 
 
 def _with_dataset_definitions(

@@ -29,6 +29,7 @@ from therapy_outcomes.dataset import Dataset, load
 from therapy_outcomes.disclosure import suppress_small_cells
 from therapy_outcomes.episodes import first_last_pairs
 from therapy_outcomes.errors import ParameterError
+from therapy_outcomes.parameters import parse_date_parameter
 from therapy_outcomes.significance import SIGNIFICANCE_CATEGORIES, clinical_significance
 
 __all__ = [
@@ -133,25 +134,6 @@ class CohortContext:
     def group_label(self) -> str:
         """Column name of the group in tables (``"group"`` when not grouped)."""
         return self.group_by or "group"
-
-
-def parse_date_parameter(value: Any, name: str) -> pd.Timestamp | None:
-    """A date parameter (``None`` or blank -> ``None``); a one-line error when it is no date.
-
-    Examples
-    --------
-    >>> parse_date_parameter("2026-03-01", "start")
-    Timestamp('2026-03-01 00:00:00')
-    """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise ParameterError(f"{name} '{value}' is not a date (expected YYYY-MM-DD)")
-    return stamp.normalize()
 
 
 def _reliabilities(

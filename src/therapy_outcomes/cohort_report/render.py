@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from therapy_outcomes.cohort_report.context import parse_date_parameter
 from therapy_outcomes.errors import ParameterError
+from therapy_outcomes.parameters import parse_date_parameter
 from therapy_outcomes.report.client_report import notebooks_folder
 from therapy_outcomes.report.paths import safe_id
 from therapy_outcomes.report.render import RenderResult, render_notebook

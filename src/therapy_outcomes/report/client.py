@@ -21,6 +21,7 @@ from therapy_outcomes.dataset import Dataset, load
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.goals import gas_tscores, review_status, revision_chains, smart_audit
 from therapy_outcomes.instruments import Registry
+from therapy_outcomes.parameters import parse_date_parameter
 from therapy_outcomes.report.progress import instrument_progress
 
 AUDIENCES = ("clinician", "client")
@@ -100,15 +101,7 @@ def report_as_of(value: str | date | pd.Timestamp | None) -> pd.Timestamp:
     >>> report_as_of("2026-03-01")
     Timestamp('2026-03-01 00:00:00')
     """
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "today")):
-        return pd.Timestamp(date.today())
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise ParameterError(f"as_of '{value}' is not a date (expected YYYY-MM-DD)")
-    return stamp.normalize()
+    return parse_date_parameter(value, "as_of", default_today=True)
 
 
 def client_context(
