@@ -16,7 +16,7 @@ import pytest
 from therapy_outcomes import load
 from therapy_outcomes.alerts import COLUMNS, KINDS, alerts, alerts_for_client
 from therapy_outcomes.errors import ParameterError
-from therapy_outcomes.recovery import ExpectedRecoveryModel
+from therapy_outcomes.outcomes.expected_recovery import ExpectedRecoveryModel
 
 AS_OF = "2026-06-30"
 

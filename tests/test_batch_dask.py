@@ -22,7 +22,7 @@ import pytest
 
 from therapy_outcomes.batch.api import render_batch
 from therapy_outcomes.demo import write_demo_clinic
-from therapy_outcomes.report.client_report import CLIENT_NOTEBOOK, notebooks_folder
+from therapy_outcomes.client_report.render import CLIENT_NOTEBOOK, notebooks_folder
 
 pytest.importorskip("distributed")
 

@@ -18,7 +18,7 @@ from papermill.exceptions import PapermillExecutionError
 from therapy_outcomes.batch.engine import ENGINE_NAME, register, shutdown_all, warm_kernels
 from therapy_outcomes.batch.worker import run_job
 from therapy_outcomes.demo import write_demo_clinic
-from therapy_outcomes.report.client_report import (
+from therapy_outcomes.client_report.render import (
     CLIENT_NOTEBOOK,
     client_report_path,
     notebooks_folder,

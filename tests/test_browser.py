@@ -13,10 +13,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from therapy_outcomes.report.display import figure_html, figure_spec
-from therapy_outcomes.report.html import copy_plotly_js, notebook_to_html
-from therapy_outcomes.report.pdf import CHROMIUM_ARGS
-from therapy_outcomes.report.render import render_notebook
+from therapy_outcomes.rendering.display import figure_html, figure_spec
+from therapy_outcomes.rendering.html import copy_plotly_js, notebook_to_html
+from therapy_outcomes.rendering.pdf import CHROMIUM_ARGS
+from therapy_outcomes.rendering.execute import render_notebook
 
 NOTEBOOK = Path(__file__).parent / "data" / "notebooks" / "figure_report.ipynb"
 ARGS = list(CHROMIUM_ARGS)
@@ -26,7 +26,7 @@ DRAWN = """() => [...document.querySelectorAll("figure.to-figure")].every(
 
 def require_chromium() -> str:
     """Chromium's path; fail in CI, skip elsewhere, when it or Playwright is missing."""
-    from therapy_outcomes.report.pdf import ChromiumNotFoundError, chromium_path
+    from therapy_outcomes.rendering.pdf import ChromiumNotFoundError, chromium_path
 
     try:
         import playwright.sync_api  # noqa: F401

@@ -1,4 +1,4 @@
-"""Tests for therapy_outcomes.change.reliable_change and the RCI formulas.
+"""Tests for therapy_outcomes.change.reliable.reliable_change and the RCI formulas.
 
 Published figures reproduced here (each assertion names its source):
 
@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from conftest import external
-from therapy_outcomes.change import classify_rci, reliable_change
+from therapy_outcomes.change.reliable import classify_rci, reliable_change
 
 Z975 = 1.959963984540054  # qnorm(0.975)
 Z95 = 1.6448536269514722  # qnorm(0.95)

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from therapy_outcomes.change import reliable_change
+from therapy_outcomes.change.reliable import reliable_change
 
 SWAP = {"improved": "deteriorated", "deteriorated": "improved", "unchanged": "unchanged"}
 METHODS = ["JT", "GLN", "HLL", "EN", "NK", "HA"]

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import AS_OF, TINY, write_dataset
 
-CLI = [sys.executable, "-m", "therapy_outcomes.cli"]
+CLI = [sys.executable, "-m", "therapy_outcomes.cli.app"]
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

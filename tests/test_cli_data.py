@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from therapy_outcomes import load
-from therapy_outcomes.cli_data import data_app
+from therapy_outcomes.cli.data import data_app
 from therapy_outcomes.errors import DatasetReadError, ParameterError
 from therapy_outcomes.export.research import KEY_ENV
 

@@ -18,9 +18,9 @@ import pytest
 import therapy_outcomes as to
 from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
 from test_pdf import pdf_pages
-from therapy_outcomes.report.client import client_context
-from therapy_outcomes.report.client_report import render_client_report
-from therapy_outcomes.report.html import find_remote_references
+from therapy_outcomes.client_report.context import client_context
+from therapy_outcomes.client_report.render import render_client_report
+from therapy_outcomes.rendering.html import find_remote_references
 
 AS_OF = "2026-10-31"
 
@@ -144,7 +144,7 @@ def test_reports_are_offline_and_hold_no_machine_paths(rendered):
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "therapy_outcomes.cli", *args], capture_output=True, text=True
+        [sys.executable, "-m", "therapy_outcomes.cli.app", *args], capture_output=True, text=True
     )
 
 

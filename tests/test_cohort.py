@@ -1,4 +1,4 @@
-"""Tests for therapy_outcomes.cohort: effect sizes, Wilson intervals, rate tables, flow."""
+"""Tests for therapy_outcomes.outcomes.cohort: effect sizes, Wilson intervals, rate tables, flow."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from therapy_outcomes.cohort import (
+from therapy_outcomes.outcomes.cohort import (
     effect_sizes,
     hedges_j,
     outcome_flow,

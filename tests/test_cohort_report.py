@@ -14,7 +14,7 @@ from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
 from therapy_outcomes.cohort_report import context as cc
 from therapy_outcomes.cohort_report.render import render_cohort_report
 from therapy_outcomes.errors import ParameterError
-from therapy_outcomes.report.html import find_remote_references
+from therapy_outcomes.rendering.html import find_remote_references
 
 AS_OF = "2026-10-31"
 
@@ -132,7 +132,7 @@ def test_small_groups_merge_into_other(clinic):
 
 def test_cli_one_line_error(clinic, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "therapy_outcomes.cli_reports", "cohort", "--data", str(clinic),
+        [sys.executable, "-m", "therapy_outcomes.cli.reports", "cohort", "--data", str(clinic),
          "--out", str(tmp_path), "--start", "soon"], capture_output=True, text=True)
     assert done.returncode == 2
     assert "is not a date" in done.stderr and "Traceback" not in done.stderr

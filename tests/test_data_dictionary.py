@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from therapy_outcomes.tables import TABLES
+from therapy_outcomes.loading.tables import TABLES
 
 README = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text()
 

@@ -1,4 +1,4 @@
-"""Tests for therapy_outcomes.disclosure.suppress_small_cells."""
+"""Tests for therapy_outcomes.outcomes.disclosure.suppress_small_cells."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from therapy_outcomes.cohort import rate_table
-from therapy_outcomes.disclosure import suppress_small_cells, suppression_mask
+from therapy_outcomes.outcomes.cohort import rate_table
+from therapy_outcomes.outcomes.disclosure import suppress_small_cells, suppression_mask
 
 
 def _with_totals(inner: np.ndarray, rows=None, cols=None) -> pd.DataFrame:

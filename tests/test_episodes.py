@@ -1,4 +1,4 @@
-"""Tests for pair selection (therapy_outcomes.episodes)."""
+"""Tests for pair selection (therapy_outcomes.change.pairs)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from conftest import external
-from therapy_outcomes.change import reliable_change
-from therapy_outcomes.episodes import baseline_latest, first_last_pairs, pairs_by_label
+from therapy_outcomes.change.reliable import reliable_change
+from therapy_outcomes.change.pairs import baseline_latest, first_last_pairs, pairs_by_label
 
 
 def _scores() -> pd.DataFrame:

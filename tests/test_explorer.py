@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from therapy_outcomes.demo import write_demo_clinic
-from therapy_outcomes.explorer import FIGURE_NAMES, Explorer, figure_widget, replace_figure
+from therapy_outcomes.explorer.widgets import FIGURE_NAMES, Explorer, figure_widget, replace_figure
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from therapy_outcomes.demo import write_demo_clinic
-from therapy_outcomes.report.pdf import CHROMIUM_ARGS
+from therapy_outcomes.rendering.pdf import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,7 @@ def _missing(message: str) -> None:
 
 def require_lab() -> str:
     """Chromium's path, once JupyterLab, anywidget and Playwright import; else fail/skip."""
-    from therapy_outcomes.report.pdf import ChromiumNotFoundError, chromium_path
+    from therapy_outcomes.rendering.pdf import ChromiumNotFoundError, chromium_path
 
     for module in ("jupyterlab", "anywidget", "playwright.sync_api"):
         try:

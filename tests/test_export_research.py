@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from therapy_outcomes import load
-from therapy_outcomes.cohort import effect_sizes, outcome_flow
-from therapy_outcomes.episodes import first_last_pairs
+from therapy_outcomes.outcomes.cohort import effect_sizes, outcome_flow
+from therapy_outcomes.change.pairs import first_last_pairs
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.export.kanon import cell_sizes, generalise
 from therapy_outcomes.export.research import (
@@ -20,7 +20,7 @@ from therapy_outcomes.export.research import (
     pseudonym,
     read_key,
 )
-from therapy_outcomes.service_metrics import talking_therapies_outcomes
+from therapy_outcomes.outcomes.service_metrics import talking_therapies_outcomes
 
 AS_OF = "2026-10-31"
 KEY = b"test-key-not-a-secret-0123456789"

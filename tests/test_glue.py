@@ -9,7 +9,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from therapy_outcomes.report.glue import GLUE_MIMETYPE, glue, glue_output, read_glue
+from therapy_outcomes.rendering.glue import GLUE_MIMETYPE, glue, glue_output, read_glue
 
 
 def _notebook(*pairs: tuple[str, object]) -> nbformat.NotebookNode:

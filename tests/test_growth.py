@@ -1,4 +1,4 @@
-"""Tests for the HLM reliable-change method (therapy_outcomes.growth).
+"""Tests for the HLM reliable-change method (therapy_outcomes.change.hlm).
 
 Published figures reproduced (``slope="deviation"``, which is what the package computes:
 ``lme4::ranef(condVar = TRUE)``, ``condval / condsd``):
@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from conftest import external
-from therapy_outcomes.change import reliable_change
-from therapy_outcomes.growth import reliable_change_hlm
+from therapy_outcomes.change.reliable import reliable_change
+from therapy_outcomes.change.hlm import reliable_change_hlm
 
 
 @pytest.fixture(scope="module")

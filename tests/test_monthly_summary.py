@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
-from therapy_outcomes.cohort_report import monthly as mm
+from therapy_outcomes.monthly_report import context as mm
 from therapy_outcomes.cohort_report.render import render_monthly_summary
 
 AS_OF = "2026-10-31"
@@ -70,7 +70,7 @@ def test_clinician_version_lists_alerted_clients(rendered, dataset):
 
 def test_cli_one_line_error(clinic, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "therapy_outcomes.cli_reports", "monthly", "--data", str(clinic),
+        [sys.executable, "-m", "therapy_outcomes.cli.reports", "monthly", "--data", str(clinic),
          "--out", str(tmp_path), "--month", "2026-13"], capture_output=True, text=True)
     assert done.returncode == 2
     assert "is not a month" in done.stderr and "Traceback" not in done.stderr

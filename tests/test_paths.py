@@ -11,8 +11,8 @@ import nbformat
 import pytest
 
 from therapy_outcomes.errors import ParameterError
-from therapy_outcomes.report.paths import atomic_output, atomic_write, safe_id
-from therapy_outcomes.report.scrub import Scrubber, scrub_notebook
+from therapy_outcomes.rendering.paths import atomic_output, atomic_write, safe_id
+from therapy_outcomes.rendering.scrub import Scrubber, scrub_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -227,7 +227,7 @@ def test_scrub_redraws_figure_html_from_the_scrubbed_figure():
     import numpy as np
     import plotly.graph_objects as go
 
-    from therapy_outcomes.report.display import FIGURE_MIMETYPE, figure_output
+    from therapy_outcomes.rendering.display import FIGURE_MIMETYPE, figure_output
 
     fig = go.Figure(go.Scatter(y=np.array([1.0, 2.0])))
     fig.update_layout(title="made on clinic-pc-7")

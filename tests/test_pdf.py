@@ -15,16 +15,16 @@ import nbformat
 import plotly.graph_objects as go
 import pytest
 
-from therapy_outcomes.report.display import figure_output
-from therapy_outcomes.report.html import figure_refs, notebook_to_html
-from therapy_outcomes.report.render import render_notebook
+from therapy_outcomes.rendering.display import figure_output
+from therapy_outcomes.rendering.html import figure_refs, notebook_to_html
+from therapy_outcomes.rendering.execute import render_notebook
 
 NOTEBOOK = Path(__file__).parent / "data" / "notebooks" / "figure_report.ipynb"
 A4 = (595.0, 842.0)  # points
 
 
 def require_chromium() -> None:
-    from therapy_outcomes.report.pdf import ChromiumNotFoundError, chromium_path
+    from therapy_outcomes.rendering.pdf import ChromiumNotFoundError, chromium_path
 
     try:
         import playwright.sync_api  # noqa: F401
@@ -95,7 +95,7 @@ def _long_notebook(figures: int = 3, paragraphs: int = 40) -> nbformat.NotebookN
 
 def test_every_page_has_the_header_and_its_number():
     require_chromium()
-    from therapy_outcomes.report.pdf import notebook_to_pdf
+    from therapy_outcomes.rendering.pdf import notebook_to_pdf
 
     nb = _long_notebook()
     pages = pdf_pages(notebook_to_pdf(nb, header="Client C-7 <&>", title="Progress"))
@@ -111,7 +111,7 @@ def test_every_page_has_the_header_and_its_number():
 
 def test_print_version_has_svg_and_no_script():
     require_chromium()
-    from therapy_outcomes.report.pdf import figures_to_svg
+    from therapy_outcomes.rendering.pdf import figures_to_svg
 
     nb = _long_notebook(figures=2, paragraphs=2)
     svgs = figures_to_svg(nb)

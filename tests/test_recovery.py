@@ -1,4 +1,4 @@
-"""Tests for the expected-recovery model (therapy_outcomes.recovery).
+"""Tests for the expected-recovery model (therapy_outcomes.outcomes.expected_recovery).
 
 The model is fitted to data simulated with numpy from known coefficients and variance
 components (the E3 form of the reference note, Finch et al. 2001) and must recover them.
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from therapy_outcomes.recovery import (
+from therapy_outcomes.outcomes.expected_recovery import (
     ExpectedRecoveryModel,
     NotEnoughData,
     fit_expected_recovery,

@@ -13,15 +13,15 @@ import plotly.graph_objects as go
 import pytest
 
 from therapy_outcomes.errors import ParameterError
-from therapy_outcomes.report.display import FIGURE_MIMETYPE, figure_html, figure_output
-from therapy_outcomes.report.glue import read_glue
-from therapy_outcomes.report.html import (
+from therapy_outcomes.rendering.display import FIGURE_MIMETYPE, figure_html, figure_output
+from therapy_outcomes.rendering.glue import read_glue
+from therapy_outcomes.rendering.html import (
     ExternalResourceError,
     find_remote_references,
     notebook_to_html,
     plotly_js_path,
 )
-from therapy_outcomes.report.render import ReportExecutionError, render_notebook
+from therapy_outcomes.rendering.execute import ReportExecutionError, render_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
@@ -293,7 +293,7 @@ def test_setup_notebook_resets_module_state_without_loading_renderers():
 import sys, random
 import numpy as np, pandas as pd
 import plotly.io as pio
-from therapy_outcomes.report.display import setup_notebook, PLOTLY_TEMPLATE, figure_output
+from therapy_outcomes.rendering.display import setup_notebook, PLOTLY_TEMPLATE, figure_output
 import plotly.graph_objects as go
 pd.set_option("display.max_rows", 3)
 pio.templates.default = "ggplot2"

@@ -1,4 +1,4 @@
-"""Tests for therapy_outcomes.service_metrics: NHS Talking Therapies metrics and CMS159."""
+"""Tests for therapy_outcomes.outcomes.service_metrics: NHS Talking Therapies metrics and CMS159."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import external
-from therapy_outcomes.service_metrics import (
+from therapy_outcomes.outcomes.service_metrics import (
     cms159,
     cms159_rates,
     talking_therapies_outcomes,

@@ -1,4 +1,4 @@
-"""Tests for clinical significance (therapy_outcomes.significance) and cut-offs (cutoffs).
+"""Tests for clinical significance (therapy_outcomes.change.significance) and cut-offs (cutoffs).
 
 Published figures reproduced (each assertion names its source):
 
@@ -30,8 +30,8 @@ import pandas as pd
 import pytest
 
 from conftest import external
-from therapy_outcomes.cutoffs import ha_cutoff, jt_cutoff
-from therapy_outcomes.significance import clinical_significance
+from therapy_outcomes.change.cutoffs import ha_cutoff, jt_cutoff
+from therapy_outcomes.change.significance import clinical_significance
 
 Z95 = 1.6448536269514722
 CATS = ("recovered", "improved", "unchanged", "deteriorated", "harmed")

@@ -9,7 +9,7 @@ import pytest
 
 from therapy_outcomes import load
 from therapy_outcomes.errors import DatasetReadError
-from therapy_outcomes.tables import spec
+from therapy_outcomes.loading.tables import spec
 
 pyreadstat = pytest.importorskip("pyreadstat")
 

@@ -1,6 +1,6 @@
 """Alerts: which clients may be getting worse, or need attention, and why.
 
-:func:`alerts` applies six rules to a :class:`~therapy_outcomes.dataset.Dataset` and returns one
+:func:`alerts` applies six rules to a :class:`~therapy_outcomes.loading.dataset.Dataset` and returns one
 row per alert, each with a plain-language explanation that quotes the numbers behind it;
 :func:`alerts_for_client` does the same for one client.
 
@@ -21,13 +21,13 @@ floating-point noise cannot move a score across a boundary.
     Per client, instrument and rater: latest valid score vs first valid score. Deteriorated if
     the change in the worse direction is **at least** the instrument's fixed reliable-change
     threshold (``Instrument.rc_threshold()``, e.g. 6 PHQ-9 points, NHS Talking Therapies; the
-    inclusive side of :func:`therapy_outcomes.change.reliable_change` with ``threshold=``).
+    inclusive side of :func:`therapy_outcomes.change.reliable.reliable_change` with ``threshold=``).
     Instruments without a threshold are skipped and listed in ``attrs["skipped"]``.
 ``not_on_track`` (medium)
     Per client, instrument and rater, the latest valid score (not the intake) at session ``s``
     is beyond the one-sided ``percentile`` bound of the expected-recovery model in the worse
     direction, strictly (``score > bound`` when lower is better, ``score < bound`` when higher
-    is better); see :mod:`therapy_outcomes.recovery` (Finch, Lambert & Schaalje 2001; reference
+    is better); see :mod:`therapy_outcomes.outcomes.expected_recovery` (Finch, Lambert & Schaalje 2001; reference
     E1, E3). Without ``model=`` a model is fitted per outcome instrument on the dataset itself
     (all clients, data up to ``as_of``, session number = position among valid scores);
     instruments with too few clients are skipped (``attrs["skipped"]``). The models used, their
@@ -91,10 +91,10 @@ from therapy_outcomes.alerts._common import (
     open_episodes,
     ordinal,
 )
-from therapy_outcomes.dataset import Dataset
+from therapy_outcomes.loading.dataset import Dataset
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.instruments import UnknownInstrumentError
-from therapy_outcomes.recovery import (
+from therapy_outcomes.outcomes.expected_recovery import (
     ExpectedRecoveryModel,
     NotEnoughData,
     _check_percentile,
@@ -205,7 +205,7 @@ def alerts_for_client(ds: Dataset, client_id: str, **kw: Any) -> pd.DataFrame:
     a recovery curve needs many clients. The result carries no other client's data: its rows
     are this client's, and ``attrs["models"]`` holds only model summaries (coefficients,
     variance components, fit date, N, intake mean and SD). To report many clients, fit the
-    models once (:func:`therapy_outcomes.recovery.fit_expected_recovery`) and pass them in.
+    models once (:func:`therapy_outcomes.outcomes.expected_recovery.fit_expected_recovery`) and pass them in.
 
     Parameters
     ----------

@@ -21,9 +21,9 @@ from therapy_outcomes.alerts._common import (
     measure_name,
     ordinal,
 )
-from therapy_outcomes.change import reliable_change
+from therapy_outcomes.change.reliable import reliable_change
 from therapy_outcomes.instruments.registry import DECIMALS
-from therapy_outcomes.recovery import ExpectedRecoveryModel, score_series
+from therapy_outcomes.outcomes.expected_recovery import ExpectedRecoveryModel, score_series
 
 __all__ = [
     "goal_overdue",

@@ -22,7 +22,7 @@ from therapy_outcomes.batch.jobs import (
 )
 from therapy_outcomes.batch.manifest import Journal, write_index, write_manifest
 from therapy_outcomes.errors import ParameterError
-from therapy_outcomes.report.paths import atomic_write
+from therapy_outcomes.rendering.paths import atomic_write
 
 __all__ = ["BatchResult", "plan_batch", "render_batch"]
 
@@ -95,8 +95,8 @@ def plan_batch(
     >>> sorted({job.kind for job in jobs}) >= ["client"]
     True
     """
-    from therapy_outcomes.dataset import load
-    from therapy_outcomes.report.client_report import CLIENT_NOTEBOOK, notebooks_folder
+    from therapy_outcomes.loading.dataset import load
+    from therapy_outcomes.client_report.render import CLIENT_NOTEBOOK, notebooks_folder
 
     _, last = month_bounds(month)
     if audience not in AUDIENCE_CHOICES:
@@ -156,7 +156,7 @@ def _packed(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
 
 def _link_plotly(out: Path, folder: Path) -> None:
     """One real ``plotly.min.js`` in ``out``; hard links to it in every report folder."""
-    from therapy_outcomes.report.html import PLOTLY_JS_NAME, copy_plotly_js
+    from therapy_outcomes.rendering.html import PLOTLY_JS_NAME, copy_plotly_js
 
     master = copy_plotly_js(out) if not (out / PLOTLY_JS_NAME).is_file() else out / PLOTLY_JS_NAME
     target = folder / PLOTLY_JS_NAME

@@ -20,7 +20,7 @@ The engine is registered with papermill as ``therapy_outcomes_warm`` (entry poin
 ``papermill.engine``; ``papermill --engine therapy_outcomes_warm`` or
 ``execute_notebook(..., engine_name="therapy_outcomes_warm")``). :func:`warm_kernels` also
 makes :class:`DefaultEngine` papermill's default engine, warm inside the block only, so that
-:func:`therapy_outcomes.report.render.render_notebook` uses the warm kernel unchanged.
+:func:`therapy_outcomes.rendering.execute.render_notebook` uses the warm kernel unchanged.
 
 Examples
 --------
@@ -86,7 +86,7 @@ class WarmKernel:
         return self.km is not None
 
     def manager_class(self) -> type:
-        from therapy_outcomes.report.render import _ipc_kernel_manager
+        from therapy_outcomes.rendering.execute import _ipc_kernel_manager
 
         if os.name != "posix":  # pragma: no cover
             from jupyter_client.manager import AsyncKernelManager

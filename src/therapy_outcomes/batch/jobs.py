@@ -209,10 +209,10 @@ def plan_client_jobs(
 ) -> list[Job]:
     """One client-report job per active client and audience.
 
-    Outputs follow :func:`therapy_outcomes.report.client_report.client_report_path`:
+    Outputs follow :func:`therapy_outcomes.client_report.render.client_report_path`:
     ``clients/<id>/<as_of>-<audience>.html`` with the notebook (and PDF) beside it.
     """
-    from therapy_outcomes.report.client_report import client_report_path
+    from therapy_outcomes.client_report.render import client_report_path
 
     _, last = month_bounds(month)
     hashes = client_hashes(ds) if hashes is None else hashes

@@ -161,8 +161,8 @@ def install_caches() -> None:
     """Share loaded datasets and fitted expected-recovery models between notebooks."""
     import importlib
 
-    dataset = importlib.import_module("therapy_outcomes.dataset")
-    recovery = importlib.import_module("therapy_outcomes.recovery")
+    dataset = importlib.import_module("therapy_outcomes.loading.dataset")
+    recovery = importlib.import_module("therapy_outcomes.outcomes.expected_recovery")
     for module, name, wrap in (
         (dataset, "load", _cached_load),
         (recovery, "fit_expected_recovery", _cached_fit),

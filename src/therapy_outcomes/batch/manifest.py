@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from therapy_outcomes.report.paths import atomic_write
+from therapy_outcomes.rendering.paths import atomic_write
 
 __all__ = ["JOURNAL_NAME", "MANIFEST_COLUMNS", "Journal", "write_index", "write_manifest"]
 

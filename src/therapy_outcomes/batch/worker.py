@@ -1,7 +1,7 @@
 """Run one job in a worker and return its outputs as bytes (no shared filesystem needed).
 
 :func:`run_job` is what a local worker process or a Dask worker executes. It renders the job
-with :func:`therapy_outcomes.report.render.render_notebook` in this thread's warm kernel
+with :func:`therapy_outcomes.rendering.execute.render_notebook` in this thread's warm kernel
 (:func:`therapy_outcomes.batch.engine.warm_kernels`) into a private temporary folder, reads
 the files back and removes the folder. The notebook and the dataset may come as bytes (a Dask
 worker on another machine): they are unpacked once per worker into a cache folder named by
@@ -111,7 +111,7 @@ def run_job(
         ``files`` (output name -> bytes; empty when failed).
     """
     from therapy_outcomes.batch.engine import warm_kernels
-    from therapy_outcomes.report.render import render_notebook
+    from therapy_outcomes.rendering.execute import render_notebook
 
     started = time.perf_counter()
     params = dict(spec["parameters"])

@@ -4,7 +4,7 @@
 cohort (clients whose episode started between ``start`` and ``end``), merges groups smaller than
 ``min_cell`` into ``"other"`` and computes each instrument's first/last pairs and clinical
 significance. The table functions below take the context and return tables that have already
-gone through :func:`therapy_outcomes.disclosure.suppress_small_cells` (``publish``) and, for the
+gone through :func:`therapy_outcomes.outcomes.disclosure.suppress_small_cells` (``publish``) and, for the
 tests, the raw numbers behind them.
 
 Reliability (for the reliable change index) comes, per instrument, from the ``reliability``
@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 
 from therapy_outcomes import __version__
-from therapy_outcomes.cohort import effect_sizes, outcome_flow, rate_table, wilson_interval
-from therapy_outcomes.dataset import Dataset, load
-from therapy_outcomes.disclosure import suppress_small_cells
-from therapy_outcomes.episodes import first_last_pairs
+from therapy_outcomes.outcomes.cohort import effect_sizes, outcome_flow, rate_table, wilson_interval
+from therapy_outcomes.loading.dataset import Dataset, load
+from therapy_outcomes.outcomes.disclosure import suppress_small_cells
+from therapy_outcomes.change.pairs import first_last_pairs
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.parameters import parse_date_parameter
-from therapy_outcomes.significance import SIGNIFICANCE_CATEGORIES, clinical_significance
+from therapy_outcomes.change.significance import SIGNIFICANCE_CATEGORIES, clinical_significance
 
 __all__ = [
     "BENCHMARKS",
@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 #: Reliable-change methods the report offers: those of :func:`clinical_significance`, and HLM
-#: (:func:`therapy_outcomes.growth.reliable_change_hlm` over every score, combined with the
+#: (:func:`therapy_outcomes.change.hlm.reliable_change_hlm` over every score, combined with the
 #: cut-off through ``clinical_significance(rc_categories=...)``).
 METHODS = ("JT", "GLN", "HLL", "EN", "NK", "HA", "HLM")
 #: Cut-off choices: ``fixed`` = the instrument's published cut-off with its inclusive side.
@@ -344,7 +344,7 @@ def _hlm_pairs(pairs: pd.DataFrame, scores: pd.DataFrame, inst: Any) -> pd.DataF
 
     Time is the score's number in the client's series (1 = first), as in the growth curves.
     """
-    from therapy_outcomes.growth import reliable_change_hlm
+    from therapy_outcomes.change.hlm import reliable_change_hlm
 
     sc = scores[(scores["instrument"] == inst.code) & scores["valid"].astype(bool)]
     sc = sc[sc["total"].notna()].sort_values(["client_id", "administered_on"], kind="mergesort")
@@ -611,7 +611,7 @@ def talking_therapies_table(ctx: CohortContext) -> tuple[pd.DataFrame, dict[str,
     >>> rates["metric"].iloc[0], "finished" in counts
     ('recovery', True)
     """
-    from therapy_outcomes.service_metrics import (
+    from therapy_outcomes.outcomes.service_metrics import (
         talking_therapies_outcomes,
         talking_therapies_rates,
     )
@@ -632,7 +632,7 @@ def cms159_table(ctx: CohortContext) -> pd.DataFrame:
     >>> cms159_table(example_context())["metric"].tolist()
     ['remission', 'response']
     """
-    from therapy_outcomes.service_metrics import cms159, cms159_rates
+    from therapy_outcomes.outcomes.service_metrics import cms159, cms159_rates
 
     results = cms159(ctx.scores, as_of=ctx.ds.as_of)
     if results.empty:

@@ -1,9 +1,9 @@
 """Render the cohort-outcomes and monthly-summary reports (``therapy-outcomes report cohort``
-and ``report monthly``) through :func:`therapy_outcomes.report.render.render_notebook`.
+and ``report monthly``) through :func:`therapy_outcomes.rendering.execute.render_notebook`.
 
 Paths: ``OUT/cohort/<start>_<end>[-<group_by>].html`` (``all`` for an open date) and
 ``OUT/monthly/<YYYY-MM>/<scope>.html`` with scope ``service``, ``site-<id>`` or
-``therapist-<id>`` (IDs checked by :func:`therapy_outcomes.report.paths.safe_id`).
+``therapist-<id>`` (IDs checked by :func:`therapy_outcomes.rendering.paths.safe_id`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.parameters import parse_date_parameter
-from therapy_outcomes.report.client_report import notebooks_folder
-from therapy_outcomes.report.paths import safe_id
-from therapy_outcomes.report.render import RenderResult, render_notebook
+from therapy_outcomes.client_report.render import notebooks_folder
+from therapy_outcomes.rendering.paths import safe_id
+from therapy_outcomes.rendering.execute import RenderResult, render_notebook
 
 __all__ = [
     "AUDIENCES",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from therapy_outcomes.tables import GOAL_CATEGORIES
+from therapy_outcomes.loading.tables import GOAL_CATEGORIES
 
 SITES = ("Northgate", "Riverside", "Hillcrest", "Eastfield")
 SITE_WEIGHTS = (0.34, 0.26, 0.22, 0.18)

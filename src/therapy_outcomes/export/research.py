@@ -43,7 +43,7 @@ import pandas as pd
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.export.kanon import age_band, cell_sizes, generalise
 from therapy_outcomes.export.tables_out import dataset_tables, write_table
-from therapy_outcomes.tables import spec
+from therapy_outcomes.loading.tables import spec
 
 KEY_ENV = "THERAPY_OUTCOMES_RESEARCH_KEY"
 MIN_KEY_BYTES = 16

@@ -7,7 +7,7 @@ from typing import Literal
 
 import pandas as pd
 
-from therapy_outcomes.tables import TABLE_NAMES
+from therapy_outcomes.loading.tables import TABLE_NAMES
 
 
 def wide_administrations(ds: object) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """Where datasets come from: a registry of sources, each turning a location into raw tables.
 
 A source reads a location (a folder, a workbook, a FHIR bundle, a database URL, ...) into a
-:class:`RawDataset`: one :class:`~therapy_outcomes.readers.RawTable` of text per table, each
+:class:`RawDataset`: one :class:`~therapy_outcomes.loading.readers.RawTable` of text per table, each
 row with the place it came from. Everything after that, parsing, validation, rejects and
 scoring, is shared, so every source gets the same guarantees.
 

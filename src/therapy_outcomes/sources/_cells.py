@@ -1,6 +1,6 @@
 """Helpers shared by the connectors: typed values to text cells, records to a :class:`RawTable`.
 
-Every source hands the loader text (see :mod:`therapy_outcomes.readers`): a connector that
+Every source hands the loader text (see :mod:`therapy_outcomes.loading.readers`): a connector that
 reads typed values (a database, an SPSS file, a Parquet file) turns each into the text a CSV
 file would hold, so parsing and validation stay in one place.
 """
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from therapy_outcomes.readers import LINE, RawTable
+from therapy_outcomes.loading.readers import LINE, RawTable
 
 
 def cell_text(value: object) -> str | None:

@@ -9,8 +9,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from therapy_outcomes.errors import DatasetReadError
-from therapy_outcomes.readers import RawTable
-from therapy_outcomes.tables import TABLE_NAMES, TABLES
+from therapy_outcomes.loading.readers import RawTable
+from therapy_outcomes.loading.tables import TABLE_NAMES, TABLES
 
 
 @dataclass
@@ -20,7 +20,7 @@ class RawDataset:
     Attributes
     ----------
     tables : dict
-        Table name to :class:`~therapy_outcomes.readers.RawTable`.
+        Table name to :class:`~therapy_outcomes.loading.readers.RawTable`.
     digest : str
         SHA-256 of the raw input, for provenance.
     location : pathlib.Path, optional

@@ -43,7 +43,7 @@ from collections import Counter
 from pathlib import Path
 
 from therapy_outcomes.instruments import Registry, default_registry
-from therapy_outcomes.readers import RawTable, read_csv_table
+from therapy_outcomes.loading.readers import RawTable, read_csv_table
 from therapy_outcomes.sources._cells import raw_table, reject
 from therapy_outcomes.sources.base import RawDataset, Source, digest_files
 from therapy_outcomes.sources.fhir_map import (
@@ -57,7 +57,7 @@ from therapy_outcomes.sources.fhir_map import (
 )
 from therapy_outcomes.sources.fhir_obs import map_observations
 from therapy_outcomes.sources.fhir_read import FHIR_SUFFIXES, Located, ReadResult, read_fhir
-from therapy_outcomes.tables import TABLE_NAMES
+from therapy_outcomes.loading.tables import TABLE_NAMES
 
 log = logging.getLogger(__name__)
 

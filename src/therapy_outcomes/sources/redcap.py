@@ -42,11 +42,11 @@ from typing import Any
 import yaml
 
 from therapy_outcomes.errors import DatasetReadError
-from therapy_outcomes.readers import RawTable
+from therapy_outcomes.loading.readers import RawTable
 from therapy_outcomes.sources._cells import raw_table, reject
 from therapy_outcomes.sources.base import RawDataset, Source, digest_files
 from therapy_outcomes.sources.redcap_files import Export, Field, read_dictionary, read_export
-from therapy_outcomes.tables import spec
+from therapy_outcomes.loading.tables import spec
 
 MAPPING_NAME = "redcap.yaml"
 ID_COLUMNS = {"sessions": "session_id", "goals": "goal_id", "homework": "homework_id",

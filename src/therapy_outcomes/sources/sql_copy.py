@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from therapy_outcomes.readers import LINE
+from therapy_outcomes.loading.readers import LINE
 from therapy_outcomes.sources.base import read_source
 from therapy_outcomes.sources.sql import split_options, table_names
-from therapy_outcomes.tables import spec
+from therapy_outcomes.loading.tables import spec
 
 
 def _typed(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:

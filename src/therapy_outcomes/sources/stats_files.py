@@ -28,10 +28,10 @@ from pathlib import Path
 import pandas as pd
 
 from therapy_outcomes.errors import DatasetReadError
-from therapy_outcomes.readers import LINE, RawTable
+from therapy_outcomes.loading.readers import LINE, RawTable
 from therapy_outcomes.sources._cells import frame_to_text
 from therapy_outcomes.sources.base import RawDataset, Source, digest_files
-from therapy_outcomes.tables import TABLE_NAMES, spec
+from therapy_outcomes.loading.tables import TABLE_NAMES, spec
 
 SUFFIXES = (".sav", ".zsav", ".dta")
 

@@ -1,0 +1,157 @@
+"""Commands that move data in and out: ``import`` and ``export research`` / ``export fhir``.
+
+``data_app`` is mounted on the main command line by :mod:`therapy_outcomes.cli.app` (whose printing
+helpers are imported inside the commands, so either module may import the other first). Like
+``validate``, ``import`` exits 0 when every row was accepted, 1 when rows were rejected, and 2
+(through the main entry point) when the source cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+data_app = typer.Typer(
+    help="Import data from FHIR, REDCap, SQL, SPSS/Stata and export it for research or FHIR.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+export_app = typer.Typer(help="Export a dataset.", no_args_is_help=True, add_completion=False)
+data_app.add_typer(export_app, name="export")
+
+Source = Annotated[
+    str,
+    typer.Argument(help="A dataset folder or workbook, a FHIR file or folder, a REDCap "
+                        "mapping (redcap.yaml), a folder of .sav/.dta files, or a database "
+                        "URL (postgresql://..., sqlite:///...)."),
+]
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Reference date YYYY-MM-DD; later dates are rejected."),
+]
+Instruments = Annotated[
+    Path | None,
+    typer.Option("--instruments", help="Extra instrument definitions: a YAML file or folder."),
+]
+
+
+def print_validation(ds: object, title: str, rejects: Path, show: int) -> int:
+    """Print counts and the first rejects as ``validate`` does; return the exit code (0/1)."""
+    from therapy_outcomes.cli.app import print_validation as shared
+
+    return shared(ds, title, rejects, show)
+
+
+@data_app.command("import")
+def import_(
+    source: Source,
+    out: Annotated[Path, typer.Option("--out", help="Dataset folder to write (CSV files).")],
+    as_of: AsOf = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="Write every reject here (CSV). Default: <out>-rejects.csv"),
+    ] = None,
+    show: Annotated[int, typer.Option("--show", help="How many rejects to print.")] = 20,
+    instruments: Instruments = None,
+) -> None:
+    """Convert any source into a dataset folder of CSV files (accepted rows only).
+
+    Prints the same counts and rejects as ``validate``. Exit code 0 when every row was
+    accepted, 1 when rows were rejected (they are listed, not written), 2 when the source could
+    not be read.
+    """
+    from therapy_outcomes.loading.dataset import DEFINITION_FILES, load
+    from therapy_outcomes.export.tables_out import dataset_tables, write_table
+
+    ds = load(source, as_of=as_of, instruments=instruments)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in dataset_tables(ds).items():
+        if ds.counts.set_index("table").loc[name, "present"]:
+            write_table(frame, out / name, "csv")
+    origin = ds.source if ds.source.is_dir() else None
+    for name in DEFINITION_FILES if origin is not None else ():
+        src = origin / name
+        if src.is_file():
+            shutil.copy2(src, out / name)
+        elif src.is_dir():
+            shutil.copytree(src, out / name, dirs_exist_ok=True)
+    target = rejects or out.with_name(f"{out.name}-rejects.csv")
+    code = print_validation(ds, f"{ds.source} as of {ds.as_of.date()} -> {out}", target, show)
+    raise typer.Exit(code)
+
+
+@export_app.command("research")
+def research(
+    data: Annotated[str, typer.Option("--data", help="The dataset (any source).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the export into.")],
+    key_file: Annotated[
+        Path | None,
+        typer.Option("--key-file", help="File holding the HMAC key (default: environment "
+                                         "variable THERAPY_OUTCOMES_RESEARCH_KEY)."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    k: Annotated[int, typer.Option("--k", min=2, help="Smallest allowed cell.")] = 5,
+    dates: Annotated[str, typer.Option("--dates", help="shift (per client) or month.")] = "shift",
+    keep: Annotated[
+        list[str] | None,
+        typer.Option("--keep", help="A free-text column to keep (repeatable)."),
+    ] = None,
+    quasi: Annotated[
+        str,
+        typer.Option("--quasi-identifiers", help="Comma-separated client columns checked for "
+                                                  "small cells."),
+    ] = "site,sex,age_band",
+    as_of: AsOf = None,
+    instruments: Instruments = None,
+) -> None:
+    """Write a de-identified copy for sharing: keyed pseudonyms, shifted dates, no free text,
+    age bands, small cells generalised. The key is never written."""
+    from therapy_outcomes.cli.app import _table, console
+    from therapy_outcomes.loading.dataset import load
+    from therapy_outcomes.export.research import export_research, read_key
+
+    key = read_key(key_file)
+    ds = load(data, as_of=as_of, instruments=instruments)
+    result = export_research(
+        ds, out, key, fmt=fmt, k=k, dates=dates, keep=tuple(keep or ()),
+        quasi_identifiers=tuple(q.strip() for q in quasi.split(",") if q.strip()),
+    )
+    rows = pd.DataFrame({"rows": result.rows}).rename_axis("table")
+    console.print(_table(rows, f"De-identified export written to {out}"))
+    steps = result.report[result.report["section"] == "generalisation"]
+    if len(steps):
+        console.print(_table(steps[["quasi_identifier", "action", "clients_changed"]],
+                             "Generalised for small cells", index=False))
+    console.print(f"Every combination of quasi-identifiers has at least {result.k} clients "
+                  f"(smallest {result.smallest_cell}); details in {out / 'disclosure_report.csv'}."
+                  " The key was not written.")
+    if ds.n_rejected:
+        console.print(f"[yellow]{ds.n_rejected} rejected rows were left out[/yellow]: run "
+                      "'therapy-outcomes validate' for the list")
+
+
+@export_app.command("fhir")
+def fhir(
+    data: Annotated[str, typer.Option("--data", help="The dataset (any source).")],
+    out: Annotated[Path, typer.Option("--out", help="File: .ndjson, or .json for a Bundle.")],
+    patients: Annotated[bool, typer.Option(help="Also write Patient resources.")] = True,
+    as_of: AsOf = None,
+    instruments: Instruments = None,
+) -> None:
+    """Write scored administrations as FHIR Observations with LOINC codes."""
+    from therapy_outcomes.cli.app import console
+    from therapy_outcomes.loading.dataset import load
+    from therapy_outcomes.export.fhir_export import export_observations
+
+    ds = load(data, as_of=as_of, instruments=instruments)
+    result = export_observations(ds, out, patients=patients)
+    console.print(f"{result.administrations} administrations as {result.observations} "
+                  f"Observations and {result.patients} Patients written to {out}")
+    if result.skipped:
+        skipped = ", ".join(f"{code} ({n})" for code, n in sorted(result.skipped.items()))
+        console.print(f"[yellow]No LOINC codes, left out:[/yellow] {skipped}")

@@ -1,1 +1,0 @@
-"""Per-client progress reports: the data behind them, their figures, wording and rendering."""
