@@ -71,8 +71,10 @@ def main() -> None:
     floor = min((_run(FLOOR, folder) for _ in range(args.repeat)), key=lambda r: r["seconds"])
     load = min((_run(LOAD, folder) for _ in range(args.repeat)), key=lambda r: r["seconds"])
     ratio = load["seconds"] / floor["seconds"]
-    print(f"rows read:          {floor['rows']:,} (load: {load['rows']:,}, "
-          f"rejected {load['rejected']:,}, administrations scored {load['administrations']:,})")
+    print(
+        f"rows read:          {floor['rows']:,} (load: {load['rows']:,}, "
+        f"rejected {load['rejected']:,}, administrations scored {load['administrations']:,})"
+    )
     print(f"pyarrow read only:  {floor['seconds']:.2f} s, peak {floor['peak_mb']:.0f} MB")
     print(f"load+validate+score:{load['seconds']:.2f} s, peak {load['peak_mb']:.0f} MB")
     print(f"ratio load / pyarrow: {ratio:.2f} (target <= 3)")

@@ -47,7 +47,9 @@ E1,C2,2026-03-01,life_event,Moved house,negative
 }
 
 
-def write_dataset(folder: Path, tables: dict[str, str], *, sep: str = ",", bom: bool = False) -> Path:
+def write_dataset(
+    folder: Path, tables: dict[str, str], *, sep: str = ",", bom: bool = False
+) -> Path:
     """Write ``tables`` (name -> CSV text) into ``folder`` as UTF-8 files."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in tables.items():

@@ -22,13 +22,35 @@ AS_OF = "2026-06-30"
 
 CLIENTS = [
     # C1 open since January; C2 closed on 2026-05-01; C3 referred, never started.
-    {"client_id": "C1", "site": "N", "therapist_id": "T1", "referred_on": "2026-01-02",
-     "episode_start": "2026-01-05", "episode_end": "", "end_reason": ""},
-    {"client_id": "C2", "site": "N", "therapist_id": "T1", "referred_on": "2026-01-02",
-     "episode_start": "2026-01-05", "episode_end": "2026-05-01", "end_reason": "completed"},
-    {"client_id": "C3", "site": "S", "therapist_id": "T2", "referred_on": "2026-06-01",
-     "episode_start": "", "episode_end": "", "end_reason": ""},
+    {
+        "client_id": "C1",
+        "site": "N",
+        "therapist_id": "T1",
+        "referred_on": "2026-01-02",
+        "episode_start": "2026-01-05",
+        "episode_end": "",
+        "end_reason": "",
+    },
+    {
+        "client_id": "C2",
+        "site": "N",
+        "therapist_id": "T1",
+        "referred_on": "2026-01-02",
+        "episode_start": "2026-01-05",
+        "episode_end": "2026-05-01",
+        "end_reason": "completed",
+    },
+    {
+        "client_id": "C3",
+        "site": "S",
+        "therapist_id": "T2",
+        "referred_on": "2026-06-01",
+        "episode_start": "",
+        "episode_end": "",
+        "end_reason": "",
+    },
 ]
+
 
 def more_clients(*ids: str) -> list[dict]:
     """CLIENTS plus closed-episode clients ``ids`` (so that they never miss a measure)."""
@@ -60,25 +82,46 @@ def items(instrument: str, total: float, risk: float | None = None) -> list[floa
     return [top - p if k in reversed_items else p for k, p in enumerate(points)]
 
 
-def adm(aid: str, client: str, instrument: str, on: str, total: float | None = None, *,
-        risk: float | None = None, answers: list[float | None] | None = None) -> dict:
+def adm(
+    aid: str,
+    client: str,
+    instrument: str,
+    on: str,
+    total: float | None = None,
+    *,
+    risk: float | None = None,
+    answers: list[float | None] | None = None,
+) -> dict:
     values = answers if answers is not None else items(instrument, total, risk)
-    row = {"administration_id": aid, "client_id": client, "instrument": instrument,
-           "administered_on": on, "rater": "self"}
+    row = {
+        "administration_id": aid,
+        "client_id": client,
+        "instrument": instrument,
+        "administered_on": on,
+        "rater": "self",
+    }
     row.update({f"item_{k + 1}": v for k, v in enumerate(values)})
     return row
 
 
-def build(tmp_path: Path, administrations: list[dict] = (), *, goals: list[dict] = (),
-          sessions: list[dict] = (), clients: list[dict] = CLIENTS, as_of: str = AS_OF):
+def build(
+    tmp_path: Path,
+    administrations: list[dict] = (),
+    *,
+    goals: list[dict] = (),
+    sessions: list[dict] = (),
+    clients: list[dict] = CLIENTS,
+    as_of: str = AS_OF,
+):
     folder = tmp_path / "ds"
     folder.mkdir(exist_ok=True)
     pd.DataFrame(clients).to_csv(folder / "clients.csv", index=False)
     if administrations:
         frame = pd.DataFrame(list(administrations))
         cols = [c for c in frame.columns if not c.startswith("item_")]
-        item_cols = sorted((c for c in frame.columns if c.startswith("item_")),
-                           key=lambda c: int(c.split("_")[1]))
+        item_cols = sorted(
+            (c for c in frame.columns if c.startswith("item_")), key=lambda c: int(c.split("_")[1])
+        )
         frame[cols + item_cols].to_csv(folder / "administrations.csv", index=False)
     if goals:
         pd.DataFrame(list(goals)).to_csv(folder / "goals.csv", index=False)
@@ -89,12 +132,26 @@ def build(tmp_path: Path, administrations: list[dict] = (), *, goals: list[dict]
     return ds
 
 
-def goal(gid: str, status: str = "active", target: str = "2026-05-01", client: str = "C1",
-         set_on: str = "2026-01-05") -> dict:
-    return {"goal_id": gid, "client_id": client, "statement": f"Goal statement {gid}",
-            "category": "behavioural", "horizon": "short_term", "measure": "GBO",
-            "baseline": 2, "target": 8, "target_date": target, "set_on": set_on,
-            "status": status}
+def goal(
+    gid: str,
+    status: str = "active",
+    target: str = "2026-05-01",
+    client: str = "C1",
+    set_on: str = "2026-01-05",
+) -> dict:
+    return {
+        "goal_id": gid,
+        "client_id": client,
+        "statement": f"Goal statement {gid}",
+        "category": "behavioural",
+        "horizon": "short_term",
+        "measure": "GBO",
+        "baseline": 2,
+        "target": 8,
+        "target_date": target,
+        "set_on": set_on,
+        "status": status,
+    }
 
 
 def of_kind(table: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -103,10 +160,20 @@ def of_kind(table: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 def hand_model(better: str = "lower") -> ExpectedRecoveryModel:
     return ExpectedRecoveryModel(
-        instrument="PHQ-9" if better == "lower" else "ORS", better=better, n_clients=120,
-        n_observations=700, b0=2.0, b1=0.8, b2=-0.5, b3=-0.15, var_intercept=4.0,
-        var_slope=0.5, cov_intercept_slope=-0.4, var_residual=9.0,
-        fit_date=pd.Timestamp("2026-05-31"), converged=True,
+        instrument="PHQ-9" if better == "lower" else "ORS",
+        better=better,
+        n_clients=120,
+        n_observations=700,
+        b0=2.0,
+        b1=0.8,
+        b2=-0.5,
+        b3=-0.15,
+        var_intercept=4.0,
+        var_slope=0.5,
+        cov_intercept_slope=-0.4,
+        var_residual=9.0,
+        fit_date=pd.Timestamp("2026-05-31"),
+        converged=True,
     )
 
 
@@ -125,24 +192,33 @@ def test_phq9_item9_alert_quotes_answer_and_is_clinician_only(tmp_path):
     assert row["date"] == pd.Timestamp("2026-03-02")
     assert row["explanation"].startswith(
         "PHQ-9 item 9 (thoughts of death or self-harm) answered 2 ('More than half the days') "
-        "on 2026-03-02")
+        "on 2026-03-02"
+    )
 
 
 def test_item9_zero_or_missing_gives_no_alert(tmp_path):
     missing9 = items("PHQ-9", 14, risk=0)
     missing9[8] = None
-    ds = build(tmp_path, [adm("A1", "C1", "PHQ-9", "2026-03-02", 14, risk=0),
-                          adm("A2", "C1", "PHQ-9", "2026-03-09", answers=missing9)])
+    ds = build(
+        tmp_path,
+        [
+            adm("A1", "C1", "PHQ-9", "2026-03-02", 14, risk=0),
+            adm("A2", "C1", "PHQ-9", "2026-03-09", answers=missing9),
+        ],
+    )
     assert of_kind(alerts(ds, kinds=["risk_item"]), "risk_item").empty
 
 
 def test_risk_alert_per_administration_even_with_invalid_total(tmp_path):
     invalid = [None, None, None, 1, 1, 1, 1, 1, 1]  # 3 missing items: total invalid, item 9 = 1
-    ds = build(tmp_path, [
-        adm("A1", "C1", "PHQ-9", "2026-03-02", 14, risk=1),
-        adm("A2", "C1", "PHQ-9", "2026-03-09", answers=invalid),
-        adm("A3", "C2", "CORE-10", "2026-03-03", 20, risk=3),
-    ])
+    ds = build(
+        tmp_path,
+        [
+            adm("A1", "C1", "PHQ-9", "2026-03-02", 14, risk=1),
+            adm("A2", "C1", "PHQ-9", "2026-03-09", answers=invalid),
+            adm("A3", "C2", "CORE-10", "2026-03-03", 20, risk=3),
+        ],
+    )
     assert not ds.scores.set_index("administration_id").loc["A2", "valid"]
     out = alerts(ds, kinds=["risk_item"])
     assert sorted(out["administration_id"]) == ["A1", "A2", "A3"]
@@ -156,11 +232,14 @@ def test_risk_alert_per_administration_even_with_invalid_total(tmp_path):
 
 
 def test_deterioration_explanation_quotes_numbers(tmp_path):
-    ds = build(tmp_path, [
-        adm("A1", "C1", "PHQ-9", "2026-01-05", 9),
-        adm("A2", "C1", "PHQ-9", "2026-02-02", 12),
-        adm("A3", "C1", "PHQ-9", "2026-03-02", 17),
-    ])
+    ds = build(
+        tmp_path,
+        [
+            adm("A1", "C1", "PHQ-9", "2026-01-05", 9),
+            adm("A2", "C1", "PHQ-9", "2026-02-02", 12),
+            adm("A3", "C1", "PHQ-9", "2026-03-02", 17),
+        ],
+    )
     out = of_kind(alerts(ds, kinds=["reliable_deterioration"]), "reliable_deterioration")
     assert len(out) == 1
     row = out.iloc[0]
@@ -171,7 +250,8 @@ def test_deterioration_explanation_quotes_numbers(tmp_path):
     assert row["explanation"] == (
         "PHQ-9 rose from 9 to 17 (8 points worse) since the first valid score on 2026-01-05 "
         "(latest on 2026-03-02): at or above the reliable-change threshold of 6 points, so a "
-        "reliable deterioration.")
+        "reliable deterioration."
+    )
 
 
 def test_deterioration_threshold_is_inclusive(tmp_path):
@@ -187,31 +267,45 @@ def test_deterioration_threshold_is_inclusive(tmp_path):
 
 
 def test_deterioration_uses_latest_not_worst_score(tmp_path):
-    ds = build(tmp_path, [adm("A1", "C1", "PHQ-9", "2026-01-05", 9),
-                          adm("A2", "C1", "PHQ-9", "2026-02-02", 20),
-                          adm("A3", "C1", "PHQ-9", "2026-03-02", 10)])
+    ds = build(
+        tmp_path,
+        [
+            adm("A1", "C1", "PHQ-9", "2026-01-05", 9),
+            adm("A2", "C1", "PHQ-9", "2026-02-02", 20),
+            adm("A3", "C1", "PHQ-9", "2026-03-02", 10),
+        ],
+    )
     assert alerts(ds, kinds=["reliable_deterioration"]).empty
 
 
 def test_deterioration_higher_is_better_instrument(tmp_path):
     # ORS: higher is better, reliable change 5 points.
-    ds = build(tmp_path, [adm("A1", "C1", "ORS", "2026-01-05", 30),
-                          adm("A2", "C1", "ORS", "2026-02-02", 25),
-                          adm("A3", "C2", "ORS", "2026-01-05", 30),
-                          adm("A4", "C2", "ORS", "2026-02-02", 25.2)])
+    ds = build(
+        tmp_path,
+        [
+            adm("A1", "C1", "ORS", "2026-01-05", 30),
+            adm("A2", "C1", "ORS", "2026-02-02", 25),
+            adm("A3", "C2", "ORS", "2026-01-05", 30),
+            adm("A4", "C2", "ORS", "2026-02-02", 25.2),
+        ],
+    )
     out = of_kind(alerts(ds, kinds=["reliable_deterioration"]), "reliable_deterioration")
     assert out["client_id"].tolist() == ["C1"]
     assert out.loc[0, "explanation"].startswith("ORS fell from 30 to 25 (5 points worse)")
 
 
 def test_instruments_without_threshold_are_skipped_and_recorded(tmp_path):
-    ds = build(tmp_path, [adm("A1", "C1", "CORE-10", "2026-01-05", 5),
-                          adm("A2", "C1", "CORE-10", "2026-02-02", 30)])
+    ds = build(
+        tmp_path,
+        [adm("A1", "C1", "CORE-10", "2026-01-05", 5), adm("A2", "C1", "CORE-10", "2026-02-02", 30)],
+    )
     out = alerts(ds, kinds=["reliable_deterioration"])
     assert out.empty
-    assert {"kind": "reliable_deterioration", "instrument": "CORE-10",
-            "reason": "no reliable-change threshold in the instrument definition"
-            } in out.attrs["skipped"]
+    assert {
+        "kind": "reliable_deterioration",
+        "instrument": "CORE-10",
+        "reason": "no reliable-change threshold in the instrument definition",
+    } in out.attrs["skipped"]
 
 
 # -- not_on_track --------------------------------------------------------------------------------
@@ -219,10 +313,12 @@ def test_instruments_without_threshold_are_skipped_and_recorded(tmp_path):
 
 def _not_on_track_data(latest: float, client: str = "C1") -> list[dict]:
     bad = [None, None, None, 1, 1, 1, 1, 1, 0]  # invalid: does not count as a session
-    return [adm(f"{client}A1", client, "PHQ-9", "2026-01-05", 15),
-            adm(f"{client}A2", client, "PHQ-9", "2026-01-12", 12),
-            adm(f"{client}A9", client, "PHQ-9", "2026-01-15", answers=bad),
-            adm(f"{client}A3", client, "PHQ-9", "2026-01-19", latest)]
+    return [
+        adm(f"{client}A1", client, "PHQ-9", "2026-01-05", 15),
+        adm(f"{client}A2", client, "PHQ-9", "2026-01-12", 12),
+        adm(f"{client}A9", client, "PHQ-9", "2026-01-15", answers=bad),
+        adm(f"{client}A3", client, "PHQ-9", "2026-01-19", latest),
+    ]
 
 
 def test_not_on_track_against_given_model(tmp_path):
@@ -235,8 +331,10 @@ def test_not_on_track_against_given_model(tmp_path):
     info = out.attrs["models"]["PHQ-9"]
     assert info["fitted_on"] == "given" and info["n_clients"] == 120
     assert info["fit_date"] == pd.Timestamp("2026-05-31")
-    assert info["text"] == ("PHQ-9 expected-recovery model (given): 120 clients, 700 post-intake "
-                            "scores up to 2026-05-31, 90th-percentile bound")
+    assert info["text"] == (
+        "PHQ-9 expected-recovery model (given): 120 clients, 700 post-intake "
+        "scores up to 2026-05-31, 90th-percentile bound"
+    )
     row = out.iloc[0]
     mean, _ = model.predict(15, 3)
     assert row["session_number"] == 3  # the invalid PHQ-9 is not a session
@@ -246,7 +344,8 @@ def test_not_on_track_against_given_model(tmp_path):
     assert row["explanation"] == (
         f"PHQ-9 of 16 at session 3 on 2026-01-19 is above the 90th-percentile bound of "
         f"{bound:.2f} for clients who started at 15 (expected {mean:.2f}); expected-recovery"
-        " model fitted on 120 clients' PHQ-9 scores up to 2026-05-31.")
+        " model fitted on 120 clients' PHQ-9 scores up to 2026-05-31."
+    )
 
 
 def test_not_on_track_percentile_moves_the_bound(tmp_path):
@@ -258,10 +357,15 @@ def test_not_on_track_percentile_moves_the_bound(tmp_path):
 def test_not_on_track_higher_is_better(tmp_path):
     model = hand_model("higher")
     bound = model.bound(20, 2, 90)
-    ds = build(tmp_path, [adm("A1", "C1", "ORS", "2026-01-05", 20),
-                          adm("A2", "C1", "ORS", "2026-01-12", np.floor(bound)),
-                          adm("A3", "C2", "ORS", "2026-01-05", 20),
-                          adm("A4", "C2", "ORS", "2026-01-12", np.ceil(bound))])
+    ds = build(
+        tmp_path,
+        [
+            adm("A1", "C1", "ORS", "2026-01-05", 20),
+            adm("A2", "C1", "ORS", "2026-01-12", np.floor(bound)),
+            adm("A3", "C2", "ORS", "2026-01-05", 20),
+            adm("A4", "C2", "ORS", "2026-01-12", np.ceil(bound)),
+        ],
+    )
     out = alerts(ds, kinds=["not_on_track"], model=model)
     assert out["client_id"].tolist() == ["C1"]
     assert out.loc[0, "rule"] == "below_lower_bound"
@@ -282,17 +386,22 @@ def test_not_on_track_model_fitted_on_dataset_needs_enough_clients(tmp_path):
 
 def test_srs_cutoff_boundary(tmp_path):
     srs = {"K1": 36.0, "K2": 35.9, "K3": 36.1}
-    ds = build(tmp_path, [adm(f"A{c}", c, "SRS", "2026-03-02", v) for c, v in srs.items()],
-               clients=more_clients(*srs))
+    ds = build(
+        tmp_path,
+        [adm(f"A{c}", c, "SRS", "2026-03-02", v) for c, v in srs.items()],
+        clients=more_clients(*srs),
+    )
     strict = alerts(ds, kinds=["low_alliance"])  # OpenFIT: below 36; 36 is not low
     assert strict["client_id"].tolist() == ["K2"]
     assert strict.loc[0, "value"] == pytest.approx(35.9)
     assert strict.loc[0, "explanation"].startswith(
-        "SRS of 35.9 on 2026-03-02 is below the cut-off of 36")
+        "SRS of 35.9 on 2026-03-02 is below the cut-off of 36"
+    )
     inclusive = alerts(ds, kinds=["low_alliance"], srs_cutoff_side="<=")
     assert inclusive["client_id"].tolist() == ["K1", "K2"]
     assert inclusive.loc[0, "explanation"].startswith(
-        "SRS of 36 on 2026-03-02 is at or below the cut-off of 36")
+        "SRS of 36 on 2026-03-02 is at or below the cut-off of 36"
+    )
 
 
 def test_srs_drop_from_previous_is_inclusive(tmp_path):
@@ -307,23 +416,29 @@ def test_srs_drop_from_previous_is_inclusive(tmp_path):
     assert (row["value"], row["reference"], row["threshold"]) == (37, 38, 1)
     assert row["explanation"].startswith(
         "SRS fell from 38 on 2026-03-02 to 37 on 2026-03-09 (1 point): a drop of 1 or more "
-        "points from the previous session's SRS is flagged (OpenFIT).")
+        "points from the previous session's SRS is flagged (OpenFIT)."
+    )
 
 
 def test_srs_rules_can_be_switched_and_tuned(tmp_path):
-    ds = build(tmp_path, [adm("A1", "C1", "SRS", "2026-03-02", 38.0),
-                          adm("A2", "C1", "SRS", "2026-03-09", 30.0)])
+    ds = build(
+        tmp_path,
+        [adm("A1", "C1", "SRS", "2026-03-02", 38.0), adm("A2", "C1", "SRS", "2026-03-09", 30.0)],
+    )
     both = alerts(ds, kinds=["low_alliance"])
     assert sorted(both["rule"]) == ["below_cutoff", "drop_from_previous"]
     assert alerts(ds, kinds=["low_alliance"], srs_cutoff=None)["rule"].tolist() == [
-        "drop_from_previous"]
+        "drop_from_previous"
+    ]
     assert alerts(ds, kinds=["low_alliance"], srs_drop=None)["rule"].tolist() == ["below_cutoff"]
     assert alerts(ds, kinds=["low_alliance"], srs_cutoff=25, srs_drop=10).empty
 
 
 def test_only_the_latest_srs_is_judged(tmp_path):
-    ds = build(tmp_path, [adm("A1", "C1", "SRS", "2026-03-02", 20.0),
-                          adm("A2", "C1", "SRS", "2026-03-09", 38.0)])
+    ds = build(
+        tmp_path,
+        [adm("A1", "C1", "SRS", "2026-03-02", 20.0), adm("A2", "C1", "SRS", "2026-03-09", 38.0)],
+    )
     assert alerts(ds, kinds=["low_alliance"]).empty
 
 
@@ -342,13 +457,23 @@ def test_no_recent_measure_window_boundary(tmp_path):
     assert row["date"] == pd.Timestamp(AS_OF)
     assert row["explanation"].startswith(
         "No valid outcome score in the 4 weeks up to 2026-06-30: the latest valid outcome score "
-        "was PHQ-9 on 2026-06-01, 29 days earlier")
+        "was PHQ-9 on 2026-06-01, 29 days earlier"
+    )
 
 
 def test_no_recent_measure_ignores_srs_and_counts_from_episode_start(tmp_path):
-    clients = [*CLIENTS,
-               {"client_id": "C4", "site": "S", "therapist_id": "T2", "referred_on": "2026-06-01",
-                "episode_start": "2026-06-20", "episode_end": "", "end_reason": ""}]
+    clients = [
+        *CLIENTS,
+        {
+            "client_id": "C4",
+            "site": "S",
+            "therapist_id": "T2",
+            "referred_on": "2026-06-01",
+            "episode_start": "2026-06-20",
+            "episode_end": "",
+            "end_reason": "",
+        },
+    ]
     ds = build(tmp_path, [adm("A1", "C1", "SRS", "2026-06-29", 38.0)], clients=clients)
     out = alerts(ds, kinds=["no_recent_measure"])
     assert out["client_id"].tolist() == ["C1"]  # C4 started 10 days ago: not yet due
@@ -361,9 +486,15 @@ def test_no_recent_measure_ignores_srs_and_counts_from_episode_start(tmp_path):
 
 
 def test_goal_overdue_only_for_live_goals_past_target(tmp_path):
-    goals = [goal("G1"), goal("G2", "achieved"), goal("G3", "discontinued"),
-             goal("G4", "revised"), goal("G5", target="2026-06-30"),
-             goal("G6", target="2026-07-15"), goal("G7", target="")]
+    goals = [
+        goal("G1"),
+        goal("G2", "achieved"),
+        goal("G3", "discontinued"),
+        goal("G4", "revised"),
+        goal("G5", target="2026-06-30"),
+        goal("G6", target="2026-07-15"),
+        goal("G7", target=""),
+    ]
     ds = build(tmp_path, goals=goals)
     out = alerts(ds, kinds=["goal_overdue"])
     assert out["goal_id"].tolist() == ["G1"]
@@ -372,20 +503,27 @@ def test_goal_overdue_only_for_live_goals_past_target(tmp_path):
     assert row["explanation"] == (
         'Goal G1 ("Goal statement G1") passed its target date of 2026-05-01 60 days before '
         "2026-06-30 and is still active (not achieved, discontinued or revised). Review it with "
-        "the client.")
+        "the client."
+    )
 
 
 # -- as_of ---------------------------------------------------------------------------------------
 
 
 def test_nothing_after_as_of_is_used(tmp_path):
-    ds = build(tmp_path, [
-        adm("A1", "C1", "PHQ-9", "2026-01-05", 9),
-        adm("A2", "C1", "PHQ-9", "2026-03-02", 12),
-        adm("A3", "C1", "PHQ-9", "2026-05-04", 20, risk=3),  # after the as_of below
-        adm("A4", "C1", "SRS", "2026-05-04", 20.0),
-    ], goals=[goal("G1", target="2026-04-01"), goal("G2", set_on="2026-04-10",
-                                                   target="2026-04-20")])
+    ds = build(
+        tmp_path,
+        [
+            adm("A1", "C1", "PHQ-9", "2026-01-05", 9),
+            adm("A2", "C1", "PHQ-9", "2026-03-02", 12),
+            adm("A3", "C1", "PHQ-9", "2026-05-04", 20, risk=3),  # after the as_of below
+            adm("A4", "C1", "SRS", "2026-05-04", 20.0),
+        ],
+        goals=[
+            goal("G1", target="2026-04-01"),
+            goal("G2", set_on="2026-04-10", target="2026-04-20"),
+        ],
+    )
     out = alerts(ds, as_of="2026-04-15", kinds=[k for k in KINDS if k != "not_on_track"])
     assert (out["date"] <= pd.Timestamp("2026-04-15")).all()
     assert set(out["kind"]) == {"goal_overdue", "no_recent_measure"}
@@ -413,19 +551,33 @@ def test_empty_result_has_all_columns(tmp_path):
 
 
 def test_sorted_by_severity_and_episode_flag(tmp_path):
-    ds = build(tmp_path, [adm("A1", "C2", "PHQ-9", "2026-03-02", 14, risk=1),
-                          adm("A2", "C1", "SRS", "2026-06-29", 20.0)],
-               goals=[goal("G1")])
+    ds = build(
+        tmp_path,
+        [
+            adm("A1", "C2", "PHQ-9", "2026-03-02", 14, risk=1),
+            adm("A2", "C1", "SRS", "2026-06-29", 20.0),
+        ],
+        goals=[goal("G1")],
+    )
     out = alerts(ds, kinds=[k for k in KINDS if k != "not_on_track"])
-    assert out["kind"].tolist() == ["risk_item", "low_alliance", "goal_overdue",
-                                    "no_recent_measure"]  # C1 has only an SRS: no outcome
+    assert out["kind"].tolist() == [
+        "risk_item",
+        "low_alliance",
+        "goal_overdue",
+        "no_recent_measure",
+    ]  # C1 has only an SRS: no outcome
     assert out["severity"].tolist() == ["high", "medium", "low", "low"]
     assert out["episode_open"].tolist() == [False, True, True, True]
 
 
 def test_instruments_and_kinds_filters(tmp_path):
-    ds = build(tmp_path, [adm("A1", "C1", "PHQ-9", "2026-03-02", 14, risk=1),
-                          adm("A2", "C1", "CORE-10", "2026-03-02", 14, risk=1)])
+    ds = build(
+        tmp_path,
+        [
+            adm("A1", "C1", "PHQ-9", "2026-03-02", 14, risk=1),
+            adm("A2", "C1", "CORE-10", "2026-03-02", 14, risk=1),
+        ],
+    )
     out = alerts(ds, kinds=["risk_item"], instruments=["core10"])
     assert out["instrument"].tolist() == ["CORE-10"]
     with pytest.raises(ParameterError, match="unknown instrument"):
@@ -441,9 +593,14 @@ def test_instruments_and_kinds_filters(tmp_path):
 
 
 def test_alerts_for_client_shows_only_that_client(tmp_path):
-    ds = build(tmp_path, [adm("A1", "C1", "PHQ-9", "2026-03-02", 14, risk=1),
-                          adm("A2", "C2", "PHQ-9", "2026-03-02", 14, risk=2)],
-               goals=[goal("G1"), goal("G2", client="C2")])
+    ds = build(
+        tmp_path,
+        [
+            adm("A1", "C1", "PHQ-9", "2026-03-02", 14, risk=1),
+            adm("A2", "C2", "PHQ-9", "2026-03-02", 14, risk=2),
+        ],
+        goals=[goal("G1"), goal("G2", client="C2")],
+    )
     mine = alerts_for_client(ds, "C2", kinds=["risk_item", "goal_overdue"])
     assert set(mine["client_id"]) == {"C2"}
     assert sorted(mine["kind"]) == ["goal_overdue", "risk_item"]

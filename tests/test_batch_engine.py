@@ -17,13 +17,13 @@ from papermill.exceptions import PapermillExecutionError
 
 from therapy_outcomes.batch.engine import ENGINE_NAME, register, shutdown_all, warm_kernels
 from therapy_outcomes.batch.worker import run_job
-from therapy_outcomes.demo import write_demo_clinic
 from therapy_outcomes.client_report.render import (
     CLIENT_NOTEBOOK,
     client_report_path,
     notebooks_folder,
     render_client_report,
 )
+from therapy_outcomes.demo import write_demo_clinic
 
 AS_OF = "2026-10-31"
 

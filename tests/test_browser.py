@@ -14,9 +14,9 @@ import nbformat
 import pytest
 
 from therapy_outcomes.rendering.display import figure_html, figure_spec
+from therapy_outcomes.rendering.execute import render_notebook
 from therapy_outcomes.rendering.html import copy_plotly_js, notebook_to_html
 from therapy_outcomes.rendering.pdf import CHROMIUM_ARGS
-from therapy_outcomes.rendering.execute import render_notebook
 
 NOTEBOOK = Path(__file__).parent / "data" / "notebooks" / "figure_report.ipynb"
 ARGS = list(CHROMIUM_ARGS)

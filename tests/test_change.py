@@ -32,7 +32,6 @@ Z975 = 1.959963984540054  # qnorm(0.975)
 Z95 = 1.6448536269514722  # qnorm(0.95)
 
 
-
 def _csv(rel: str) -> pd.DataFrame:
     path = external(rel)
     return pd.read_csv(path)
@@ -86,20 +85,26 @@ def _expected_jt():
 
 def _expected_gln():
     m_pre, _, sd_pre, _, _ = _hand_stats()
-    return [((y - m_pre) - R * (x - m_pre)) / (sd_pre * math.sqrt(1 - R**2))
-            for x, y in zip(PRE, POST, strict=True)]
+    return [
+        ((y - m_pre) - R * (x - m_pre)) / (sd_pre * math.sqrt(1 - R**2))
+        for x, y in zip(PRE, POST, strict=True)
+    ]
 
 
 def _expected_hll():
     m_pre, m_post, sd_pre, _, _ = _hand_stats()
-    return [((y - m_post) - R * (x - m_pre)) / (sd_pre * math.sqrt(1 - R**2))
-            for x, y in zip(PRE, POST, strict=True)]
+    return [
+        ((y - m_post) - R * (x - m_pre)) / (sd_pre * math.sqrt(1 - R**2))
+        for x, y in zip(PRE, POST, strict=True)
+    ]
 
 
 def _expected_en():
     m_pre, _, sd_pre, _, _ = _hand_stats()
-    return [(y - (R * (x - m_pre) + m_pre)) / (sd_pre * math.sqrt(1 - R))
-            for x, y in zip(PRE, POST, strict=True)]
+    return [
+        (y - (R * (x - m_pre) + m_pre)) / (sd_pre * math.sqrt(1 - R))
+        for x, y in zip(PRE, POST, strict=True)
+    ]
 
 
 def _expected_nk(r_post=0.7):
@@ -117,8 +122,10 @@ def _expected_ha():
         sd_pre**2 + sd_post**2 - 2 * sd_pre * sd_post * rho
     )
     den = math.sqrt(r_dd) * math.sqrt(2 * se2)
-    return [((y - x) * r_dd + (m_post - m_pre) * (1 - r_dd)) / den
-            for x, y in zip(PRE, POST, strict=True)]
+    return [
+        ((y - x) * r_dd + (m_post - m_pre) * (1 - r_dd)) / den
+        for x, y in zip(PRE, POST, strict=True)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -134,14 +141,17 @@ def _expected_ha():
 )
 @pytest.mark.parametrize("better", ["lower", "higher"])
 def test_each_method_matches_hand_computation(method, expected, crit, kwargs, better):
-    res = reliable_change(pd.Series(PRE), pd.Series(POST), method=method, reliability=R,
-                          better=better, **kwargs)
+    res = reliable_change(
+        pd.Series(PRE), pd.Series(POST), method=method, reliability=R, better=better, **kwargs
+    )
     exp = expected()
     assert res["rci"].tolist() == pytest.approx(exp, rel=1e-12)
     assert res.attrs["critical_value"] == pytest.approx(crit, abs=1e-12)
     d = 1 if better == "higher" else -1
-    cats = ["improved" if d * e > crit else "deteriorated" if d * e < -crit else "unchanged"
-            for e in exp]
+    cats = [
+        "improved" if d * e > crit else "deteriorated" if d * e < -crit else "unchanged"
+        for e in exp
+    ]
     assert res["category"].tolist() == cats
     assert res["change"].tolist() == [y - x for x, y in zip(PRE, POST, strict=True)]
 
@@ -167,8 +177,20 @@ def test_ha_attrs_and_alpha():
 
 def test_attrs_complete():
     res = reliable_change(pd.Series(PRE), pd.Series(POST), reliability=R)
-    for key in ("method", "critical_value", "s_diff", "threshold_points", "reliability", "n",
-                "n_dropped", "m_pre", "sd_pre", "m_post", "sd_post", "better"):
+    for key in (
+        "method",
+        "critical_value",
+        "s_diff",
+        "threshold_points",
+        "reliability",
+        "n",
+        "n_dropped",
+        "m_pre",
+        "sd_pre",
+        "m_post",
+        "sd_post",
+        "better",
+    ):
         assert key in res.attrs
     assert list(res.columns) == ["pre", "post", "change", "rci", "category"]
     assert list(res["category"].cat.categories) == ["improved", "unchanged", "deteriorated"]
@@ -209,8 +231,9 @@ def test_claus2020_hamd_snapshot(method, kwargs, expected):
 def test_jt1991_table2_matches_jacobson_1989():
     # J&T (1991) Table 2 DAS data and the package's jacobson_1989$das are the same 30 cases.
     t2 = _csv("jacobson_truax_1991_das/jt1991_table2_das.csv").set_index("ppid")
-    pre, post = _wide(_csv("clinicalsignificance/jacobson_1989.csv"), "subject", "time", "das",
-                      "pre", "post")
+    pre, post = _wide(
+        _csv("clinicalsignificance/jacobson_1989.csv"), "subject", "time", "das", "pre", "post"
+    )
     assert t2["pre"].tolist() == pre.tolist()
     assert t2["post"].tolist() == post.tolist()
 
@@ -248,9 +271,17 @@ def test_jt1991_table2_das_rc():
 def test_rci_exactly_at_critical_value_is_unchanged():
     rci = pd.Series([Z975, -Z975, math.nextafter(Z975, 3), -math.nextafter(Z975, 3), None])
     assert classify_rci(rci, Z975, "higher").tolist()[:4] == [
-        "unchanged", "unchanged", "improved", "deteriorated"]
+        "unchanged",
+        "unchanged",
+        "improved",
+        "deteriorated",
+    ]
     assert classify_rci(rci, Z975, "lower").tolist()[:4] == [
-        "unchanged", "unchanged", "deteriorated", "improved"]
+        "unchanged",
+        "unchanged",
+        "deteriorated",
+        "improved",
+    ]
     assert pd.isna(classify_rci(rci, Z975, "lower").iloc[4])
 
 
@@ -260,18 +291,29 @@ def test_threshold_is_inclusive():
     post = pd.Series([14.0, 14.5, 26.0, 15.5, 4.0])
     res = reliable_change(pre, post, threshold=6)
     assert res["category"].tolist() == [
-        "improved", "unchanged", "deteriorated", "unchanged", "improved"]
+        "improved",
+        "unchanged",
+        "deteriorated",
+        "unchanged",
+        "improved",
+    ]
     assert res.attrs["method"] == "threshold"
     assert res.attrs["threshold_points"] == 6.0
     assert res["rci"].isna().all()
     hi = reliable_change(pre, post, threshold=6, better="higher")
     assert hi["category"].tolist() == [
-        "deteriorated", "unchanged", "improved", "unchanged", "deteriorated"]
+        "deteriorated",
+        "unchanged",
+        "improved",
+        "unchanged",
+        "deteriorated",
+    ]
 
 
 def test_threshold_works_for_a_single_client():
-    res = reliable_change(pd.Series([18.0], index=["C0042"]), pd.Series([9.0], index=["C0042"]),
-                          threshold=6)
+    res = reliable_change(
+        pd.Series([18.0], index=["C0042"]), pd.Series([9.0], index=["C0042"]), threshold=6
+    )
     assert res.loc["C0042", "category"] == "improved"
 
 
@@ -319,8 +361,7 @@ def test_argument_errors(kwargs, match):
 
 def test_misaligned_and_degenerate_inputs():
     with pytest.raises(ValueError, match="same index"):
-        reliable_change(pd.Series([1.0, 2.0]), pd.Series([1.0, 2.0], index=[5, 6]),
-                        reliability=0.8)
+        reliable_change(pd.Series([1.0, 2.0]), pd.Series([1.0, 2.0], index=[5, 6]), reliability=0.8)
     with pytest.raises(ValueError, match="at least 2"):
         reliable_change(pd.Series([1.0, None]), pd.Series([1.0, 2.0]), reliability=0.8)
     with pytest.raises(ValueError, match="SD = 0"):

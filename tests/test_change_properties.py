@@ -24,9 +24,9 @@ from therapy_outcomes.change.reliable import reliable_change
 SWAP = {"improved": "deteriorated", "deteriorated": "improved", "unchanged": "unchanged"}
 METHODS = ["JT", "GLN", "HLL", "EN", "NK", "HA"]
 
-pairs = st.lists(
-    st.tuples(st.integers(0, 60), st.integers(0, 60)), min_size=3, max_size=25
-).filter(lambda xs: len({p for p, _ in xs}) > 1)
+pairs = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)), min_size=3, max_size=25).filter(
+    lambda xs: len({p for p, _ in xs}) > 1
+)
 reliabilities = st.sampled_from([0.6, 0.75, 0.8, 0.85, 0.9, 0.95])
 methods = st.sampled_from(METHODS)
 betters = st.sampled_from(["lower", "higher"])
@@ -37,8 +37,14 @@ settings_ = settings(max_examples=50, deadline=None)
 def _run(pre, post, method, r, better="lower"):
     kwargs = {"reliability_post": r} if method == "NK" else {}
     try:
-        return reliable_change(pd.Series(pre, dtype=float), pd.Series(post, dtype=float),
-                               method=method, reliability=r, better=better, **kwargs)
+        return reliable_change(
+            pd.Series(pre, dtype=float),
+            pd.Series(post, dtype=float),
+            method=method,
+            reliability=r,
+            better=better,
+            **kwargs,
+        )
     except ValueError as exc:  # HA is undefined when r_dd <= 0 or the post SD is 0
         assume("undefined" not in str(exc))
         raise
@@ -93,23 +99,34 @@ def test_jt_scale_invariance(data, r, scale, better):
     scaled = _run([x * scale for x in pre], [y * scale for y in post], "JT", r, better)
     assert scaled["category"].tolist() == base["category"].tolist()
     assert scaled["rci"].tolist() == pytest.approx(base["rci"].tolist(), rel=1e-9, abs=1e-12)
-    assert scaled.attrs["threshold_points"] == pytest.approx(
-        scale * base.attrs["threshold_points"])
+    assert scaled.attrs["threshold_points"] == pytest.approx(scale * base.attrs["threshold_points"])
 
 
 @settings_
-@given(data=pairs, r=reliabilities, method=methods, shift=st.integers(-1000, 1000),
-       scale=scales, better=betters)
+@given(
+    data=pairs,
+    r=reliabilities,
+    method=methods,
+    shift=st.integers(-1000, 1000),
+    scale=scales,
+    better=betters,
+)
 def test_all_methods_location_scale_invariance(data, r, method, shift, scale, better):
     pre, post = zip(*data, strict=True)
     base = _run(pre, post, method, r, better)
     _away_from_boundary(base)
-    moved = _run([x * scale + shift for x in pre], [y * scale + shift for y in post], method, r,
-                 better)
+    moved = _run(
+        [x * scale + shift for x in pre], [y * scale + shift for y in post], method, r, better
+    )
     assert moved["category"].tolist() == base["category"].tolist()
     assert moved["rci"].tolist() == pytest.approx(base["rci"].tolist(), rel=1e-8, abs=1e-10)
-    flipped = _run([-x * scale for x in pre], [-y * scale for y in post], method, r,
-                   "higher" if better == "lower" else "lower")
+    flipped = _run(
+        [-x * scale for x in pre],
+        [-y * scale for y in post],
+        method,
+        r,
+        "higher" if better == "lower" else "lower",
+    )
     assert flipped["category"].tolist() == base["category"].tolist()
 
 
@@ -117,12 +134,19 @@ def test_all_methods_location_scale_invariance(data, r, method, shift, scale, be
 @given(data=pairs, threshold=st.integers(1, 20), shift=st.integers(-100, 100))
 def test_threshold_classification_is_shift_invariant_and_symmetric(data, threshold, shift):
     pre, post = zip(*data, strict=True)
-    base = reliable_change(pd.Series(pre, dtype=float), pd.Series(post, dtype=float),
-                           threshold=threshold)
-    moved = reliable_change(pd.Series([x + shift for x in pre], dtype=float),
-                            pd.Series([y + shift for y in post], dtype=float),
-                            threshold=threshold)
+    base = reliable_change(
+        pd.Series(pre, dtype=float), pd.Series(post, dtype=float), threshold=threshold
+    )
+    moved = reliable_change(
+        pd.Series([x + shift for x in pre], dtype=float),
+        pd.Series([y + shift for y in post], dtype=float),
+        threshold=threshold,
+    )
     assert moved["category"].tolist() == base["category"].tolist()
-    higher = reliable_change(pd.Series(pre, dtype=float), pd.Series(post, dtype=float),
-                             threshold=threshold, better="higher")
+    higher = reliable_change(
+        pd.Series(pre, dtype=float),
+        pd.Series(post, dtype=float),
+        threshold=threshold,
+        better="higher",
+    )
     assert higher["category"].tolist() == [SWAP[c] for c in base["category"]]

@@ -25,8 +25,9 @@ def invoke(*args: str, env: dict[str, str] | None = None):
 
 def test_import_fhir_bundle_writes_a_dataset_folder(tmp_path: Path) -> None:
     out = tmp_path / "clinic"
-    result = invoke("import", str(DATA / "fhir" / "tiny_bundle.json"), "--out", str(out),
-                    "--as-of", AS_OF)
+    result = invoke(
+        "import", str(DATA / "fhir" / "tiny_bundle.json"), "--out", str(out), "--as-of", AS_OF
+    )
     assert result.exit_code == 0, result.output
     assert "All rows accepted." in result.output and "tiny_bundle.json#entry" in result.output
     assert sorted(p.name for p in out.iterdir()) == ["administrations.csv", "clients.csv"]
@@ -52,8 +53,14 @@ def test_import_with_rejects_exits_1_and_lists_them(tmp_path: Path) -> None:
 
 
 def test_import_redcap_and_unreadable_source(tmp_path: Path) -> None:
-    result = invoke("import", str(DATA / "redcap" / "redcap.yaml"), "--out",
-                    str(tmp_path / "rc"), "--as-of", AS_OF)
+    result = invoke(
+        "import",
+        str(DATA / "redcap" / "redcap.yaml"),
+        "--out",
+        str(tmp_path / "rc"),
+        "--as-of",
+        AS_OF,
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "rc" / "sessions.csv").exists()
     (tmp_path / "broken.json").write_text('{"resourceType": "Bundle", "entry": [')
@@ -66,9 +73,19 @@ def test_export_research_with_key_from_environment(tmp_path: Path) -> None:
 
     write_demo_clinic(tmp_path / "demo", n_clients=40, seed=9, as_of="2026-10-31")
     key = "an-environment-key-for-tests-000"
-    result = invoke("export", "research", "--data", str(tmp_path / "demo"), "--out",
-                    str(tmp_path / "share"), "--format", "parquet", "--as-of", "2026-10-31",
-                    env={KEY_ENV: key})
+    result = invoke(
+        "export",
+        "research",
+        "--data",
+        str(tmp_path / "demo"),
+        "--out",
+        str(tmp_path / "share"),
+        "--format",
+        "parquet",
+        "--as-of",
+        "2026-10-31",
+        env={KEY_ENV: key},
+    )
     assert result.exit_code == 0, result.output
     assert "The key was not written" in result.output
     assert (tmp_path / "share" / "clients.parquet").exists()
@@ -77,20 +94,37 @@ def test_export_research_with_key_from_environment(tmp_path: Path) -> None:
     assert key.encode() not in data
 
 
-def test_export_research_without_key_is_a_parameter_error(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_research_without_key_is_a_parameter_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(KEY_ENV, raising=False)
-    result = invoke("export", "research", "--data", str(DATA / "fhir" / "tiny_csv"), "--out",
-                    str(tmp_path / "share"))
+    result = invoke(
+        "export",
+        "research",
+        "--data",
+        str(DATA / "fhir" / "tiny_csv"),
+        "--out",
+        str(tmp_path / "share"),
+    )
     assert isinstance(result.exception, ParameterError)
     assert not (tmp_path / "share").exists()
 
 
 def test_export_fhir(tmp_path: Path) -> None:
     out = tmp_path / "obs.ndjson"
-    result = invoke("export", "fhir", "--data", str(DATA / "fhir" / "tiny_csv"), "--out",
-                    str(out), "--as-of", AS_OF)
+    result = invoke(
+        "export",
+        "fhir",
+        "--data",
+        str(DATA / "fhir" / "tiny_csv"),
+        "--out",
+        str(out),
+        "--as-of",
+        AS_OF,
+    )
     assert result.exit_code == 0, result.output
     back = load(out, as_of=AS_OF)
-    assert back.scores["total"].tolist() == load(DATA / "fhir" / "tiny_csv",
-                                                 as_of=AS_OF).scores["total"].tolist()
+    assert (
+        back.scores["total"].tolist()
+        == load(DATA / "fhir" / "tiny_csv", as_of=AS_OF).scores["total"].tolist()
+    )

@@ -43,8 +43,12 @@ def _expected(dataset):
         pairs = to.first_last_pairs(scores, code, as_of=AS_OF)
         inst = dataset.registry.get(code)
         res = to.clinical_significance(
-            pairs["pre"], pairs["post"], reliability=r, cutoff=inst.cutoff.value,
-            clinical_side=inst.cutoff.clinical)
+            pairs["pre"],
+            pairs["post"],
+            reliability=r,
+            cutoff=inst.cutoff.value,
+            clinical_side=inst.cutoff.clinical,
+        )
         counts = res["category"].value_counts()
         out[code] = (pairs, {k: int(counts.get(k, 0)) for k in res["category"].cat.categories})
     return out
@@ -91,9 +95,25 @@ def test_no_small_count_in_any_table(rendered):
     html = rendered.html.read_text()
     for table in _tables(html):
         header = re.findall(r"<th>(.*?)</th>", table)
-        count_cols = {i for i, h in enumerate(header) if h in (
-            "count", "n", "clients", "denominator", "paired", "female", "completed",
-            "dropped_out", "reliably_improved", "goals", "PHQ-9", "GAD-7")}
+        count_cols = {
+            i
+            for i, h in enumerate(header)
+            if h
+            in (
+                "count",
+                "n",
+                "clients",
+                "denominator",
+                "paired",
+                "female",
+                "completed",
+                "dropped_out",
+                "reliably_improved",
+                "goals",
+                "PHQ-9",
+                "GAD-7",
+            )
+        }
         for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S):
             cells = re.findall(r"<td>(.*?)</td>", row, flags=re.S)
             for i, cell in enumerate(cells):
@@ -132,8 +152,21 @@ def test_small_groups_merge_into_other(clinic):
 
 def test_cli_one_line_error(clinic, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "therapy_outcomes.cli.reports", "cohort", "--data", str(clinic),
-         "--out", str(tmp_path), "--start", "soon"], capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "therapy_outcomes.cli.reports",
+            "cohort",
+            "--data",
+            str(clinic),
+            "--out",
+            str(tmp_path),
+            "--start",
+            "soon",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2
     assert "is not a date" in done.stderr and "Traceback" not in done.stderr
     assert not any(tmp_path.rglob("*.html"))
@@ -182,11 +215,16 @@ def test_hlm_method_judges_clients_with_three_or_more_scores(dataset):
     ctx = cohort_context(dataset, instruments=["PHQ-9"], method="HLM", min_cell=5)
     sig = ctx.significance["PHQ-9"]
     assert len(sig) and set(sig["category"].dropna()) <= {
-        "recovered", "improved", "unchanged", "deteriorated", "harmed"
+        "recovered",
+        "improved",
+        "unchanged",
+        "deteriorated",
+        "harmed",
     }
     # every judged client has 3+ valid PHQ-9 scores, and its direction is the model's
-    valid = dataset.scores[(dataset.scores["instrument"] == "PHQ-9")
-                           & dataset.scores["valid"].astype(bool)]
+    valid = dataset.scores[
+        (dataset.scores["instrument"] == "PHQ-9") & dataset.scores["valid"].astype(bool)
+    ]
     counts = valid.groupby("client_id").size()
     assert (counts.reindex(sig["client_id"]) >= 3).all()
     reliable = sig["category"].isin(["recovered", "improved"])

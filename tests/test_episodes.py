@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from conftest import external
-from therapy_outcomes.change.reliable import reliable_change
 from therapy_outcomes.change.pairs import baseline_latest, first_last_pairs, pairs_by_label
+from therapy_outcomes.change.reliable import reliable_change
 
 
 def _scores() -> pd.DataFrame:
@@ -27,8 +27,9 @@ def _scores() -> pd.DataFrame:
         ("C5", "PHQ-9", "2026-02-01", 15, True),  # same timestamp: row order kept
         ("C5", "PHQ-9", "2026-01-01", 18, True),  # out of order in the table
     ]
-    df = pd.DataFrame(rows, columns=["client_id", "instrument", "administered_on", "total",
-                                     "valid"])
+    df = pd.DataFrame(
+        rows, columns=["client_id", "instrument", "administered_on", "total", "valid"]
+    )
     df["administered_on"] = pd.to_datetime(df["administered_on"], format="ISO8601")
     return df
 
@@ -43,7 +44,8 @@ def test_first_last_pairs_basic():
         "C5": {"pre": 18.0, "post": 15.0, "n_scores": 3},
     }
     assert pairs.loc[pairs["client_id"] == "C1", "post_on"].iloc[0] == pd.Timestamp(
-        "2026-03-02 15:30")
+        "2026-03-02 15:30"
+    )
     a = pairs.attrs
     assert (a["n_clients"], a["n_pairs"], a["n_single_score"], a["n_too_close"]) == (4, 3, 1, 0)
     assert a["n_invalid_ignored"] == 3
@@ -109,11 +111,18 @@ def test_pairs_by_label_claus_2020():
 
 
 def test_pairs_by_label_string_labels_and_errors():
-    long = pd.DataFrame({"subject": [1, 1, 2, 2], "time": ["pre", "post", "post", "pre"],
-                         "das": [90.5, 97.0, 124.0, 74.0]})
+    long = pd.DataFrame(
+        {
+            "subject": [1, 1, 2, 2],
+            "time": ["pre", "post", "post", "pre"],
+            "das": [90.5, 97.0, 124.0, 74.0],
+        }
+    )
     wide = pairs_by_label(long, "subject", "time", "das", "pre", "post")
-    assert wide.to_dict("index") == {1: {"pre": 90.5, "post": 97.0},
-                                     2: {"pre": 74.0, "post": 124.0}}
+    assert wide.to_dict("index") == {
+        1: {"pre": 90.5, "post": 97.0},
+        2: {"pre": 74.0, "post": 124.0},
+    }
     with pytest.raises(ValueError, match="not found"):
         pairs_by_label(long, "subject", "time", "das", "before", "post")
     dup = pd.concat([long, long.iloc[[0]]])

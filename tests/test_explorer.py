@@ -25,8 +25,16 @@ def explorer(tmp_path_factory):
 @pytest.fixture()
 def fresh(explorer):
     """The module's explorer with its controls put back after the test."""
-    saved = {c: c.value for c in (explorer.instrument, explorer.group, explorer.start,
-                                  explorer.end, explorer.client)}
+    saved = {
+        c: c.value
+        for c in (
+            explorer.instrument,
+            explorer.group,
+            explorer.start,
+            explorer.end,
+            explorer.client,
+        )
+    }
     yield explorer
     for control, value in saved.items():
         control.value = value
@@ -49,7 +57,8 @@ def test_instrument_changes_trajectory_in_place(fresh):
     rates_before = _ys(fresh.figures["rates"])
     fresh.instrument.value = "GAD-7"
     assert fresh.figures == widgets and all(
-        fresh.figures[n] is widgets[n] for n in FIGURE_NAMES)  # same widgets, new data
+        fresh.figures[n] is widgets[n] for n in FIGURE_NAMES
+    )  # same widgets, new data
     assert _ys(fresh.figures["trajectory"]) != before
     assert _ys(fresh.figures["rates"]) != rates_before
     assert "GAD-7" in fresh.figures["client"].layout.title.text
@@ -90,8 +99,9 @@ def test_replace_figure_drops_stale_layout():
     widget = figure_widget(old)
     sent = []
     widget.observe(lambda ch: sent.append(ch["new"]), names="_py2js_relayout")
-    replace_figure(widget, go.Figure([go.Scatter(y=[3]), go.Scatter(y=[4])],
-                                     layout={"title": "new"}))
+    replace_figure(
+        widget, go.Figure([go.Scatter(y=[3]), go.Scatter(y=[4])], layout={"title": "new"})
+    )
     assert [t.type for t in widget.data] == ["scatter", "scatter"]
     assert not widget.layout.annotations and not widget.layout.shapes
     assert widget.layout.title.text == "new"

@@ -97,31 +97,48 @@ def lab(tmp_path_factory) -> Iterator[dict]:
     write_demo_clinic(root / "data" / "demo", n_clients=60, seed=7, as_of="2026-10-31")
     home = base / "home"
     env = dict(os.environ)
-    env.update({  # no user settings, workspaces or runtime files leak in or out
-        "HOME": str(home),
-        "JUPYTER_CONFIG_DIR": str(home / "config"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-        "IPYTHONDIR": str(home / "ipython"),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {  # no user settings, workspaces or runtime files leak in or out
+            "HOME": str(home),
+            "JUPYTER_CONFIG_DIR": str(home / "config"),
+            "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+            "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+            "IPYTHONDIR": str(home / "ipython"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     notification = home / "settings" / "@jupyterlab" / "apputils-extension"
     notification.mkdir(parents=True)  # no "Jupyter news?" toast over the outputs
     (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     port, token = free_port(), secrets.token_hex(16)
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser",
-           f"--ServerApp.ip={HOST}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-           f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
-           "--LabApp.expose_app_in_browser=True",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-           "--LabApp.news_url=None"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        f"--ServerApp.ip={HOST}",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root}",
+        f"--IdentityProvider.token={token}",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.news_url=None",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     log_path = base / "server.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     url = f"http://{HOST}:{port}"
     try:
         deadline = time.monotonic() + SERVER_START_S
@@ -178,30 +195,34 @@ def test_explorer_renders_in_jupyterlab(lab, tmp_path):
             route.abort()
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS),
-                                     headless=True, timeout=30_000)
+        browser = pw.chromium.launch(
+            executable_path=executable, args=list(CHROMIUM_ARGS), headless=True, timeout=30_000
+        )
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 1000})
             context.set_default_timeout(30_000)
             context.route("**/*", route)
             page = context.new_page()
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("console",
-                    lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             try:
-                page.goto(f"{lab['url']}/lab/tree/notebooks/explore.ipynb?token={lab['token']}",
-                          wait_until="domcontentloaded", timeout=30_000)
-                page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell",
-                                       timeout=30_000)
+                page.goto(
+                    f"{lab['url']}/lab/tree/notebooks/explore.ipynb?token={lab['token']}",
+                    wait_until="domcontentloaded",
+                    timeout=30_000,
+                )
+                page.wait_for_function(
+                    "() => window.jupyterapp && window.jupyterapp.shell", timeout=30_000
+                )
                 page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=30_000)
                 assert page.evaluate(RUN_ALL) == "notebooks/explore.ipynb"
                 # an ipywidgets control and plotly figures, drawn by the widgets' front ends
-                page.wait_for_selector(".jp-OutputArea .widget-dropdown select",
-                                       timeout=WIDGETS_S)
+                page.wait_for_selector(".jp-OutputArea .widget-dropdown select", timeout=WIDGETS_S)
                 page.wait_for_function(
                     """() => document.querySelectorAll(
                         ".jp-OutputArea .js-plotly-plot .main-svg").length >= 3""",
-                    timeout=WIDGETS_S)
+                    timeout=WIDGETS_S,
+                )
                 assert page.locator(".jp-OutputArea .widget-datepicker").count() == 2
                 assert page.locator(".jp-OutputArea .js-plotly-plot").count() == 3
                 one = page.evaluate(TRACES)
@@ -212,8 +233,10 @@ def test_explorer_renders_in_jupyterlab(lab, tmp_path):
                 page.wait_for_function(f"() => ({TRACES})() > 1", timeout=REDRAW_S)
             except Exception:
                 page.screenshot(path=str(tmp_path / "lab.png"), full_page=True)
-                print(f"screenshot: {tmp_path / 'lab.png'}\nserver log:\n"
-                      f"{lab['log'].read_text(errors='replace')[-4000:]}\nerrors: {errors}")
+                print(
+                    f"screenshot: {tmp_path / 'lab.png'}\nserver log:\n"
+                    f"{lab['log'].read_text(errors='replace')[-4000:]}\nerrors: {errors}"
+                )
                 raise
             finally:
                 context.close()

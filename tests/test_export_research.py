@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from therapy_outcomes import load
-from therapy_outcomes.outcomes.cohort import effect_sizes, outcome_flow
 from therapy_outcomes.change.pairs import first_last_pairs
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.export.kanon import cell_sizes, generalise
@@ -20,12 +19,20 @@ from therapy_outcomes.export.research import (
     pseudonym,
     read_key,
 )
+from therapy_outcomes.outcomes.cohort import effect_sizes, outcome_flow
 from therapy_outcomes.outcomes.service_metrics import talking_therapies_outcomes
 
 AS_OF = "2026-10-31"
 KEY = b"test-key-not-a-secret-0123456789"
-ID_COLUMNS = ("client_id", "therapist_id", "session_id", "goal_id", "administration_id",
-              "homework_id", "event_id")
+ID_COLUMNS = (
+    "client_id",
+    "therapist_id",
+    "session_id",
+    "goal_id",
+    "administration_id",
+    "homework_id",
+    "event_id",
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +61,11 @@ def test_export_loads_cleanly_and_keeps_every_row(original, shared) -> None:
     for name in ("clients", "sessions", "goals", "goal_ratings", "homework", "events"):
         assert len(getattr(ds, name)) == len(getattr(original, name)), name
     assert len(ds.scores) == len(original.scores)
-    assert {p.name for p in result.folder.iterdir()} >= {"clients.csv", "README.txt",
-                                                         "disclosure_report.csv"}
+    assert {p.name for p in result.folder.iterdir()} >= {
+        "clients.csv",
+        "README.txt",
+        "disclosure_report.csv",
+    }
 
 
 def test_no_original_id_date_or_free_text_survives(original, shared) -> None:
@@ -67,8 +77,11 @@ def test_no_original_id_date_or_free_text_survives(original, shared) -> None:
             frame = getattr(original, table)
             if col in frame:
                 assert not tokens & set(frame[col].dropna().astype(str)), (table, col)
-    free = [*original.goals["statement"], *original.homework["task"],
-            *original.events["description"]]
+    free = [
+        *original.goals["statement"],
+        *original.homework["task"],
+        *original.events["description"],
+    ]
     for phrase in {str(p) for p in free if len(str(p)) > 12}:
         assert phrase not in text, phrase
     for table, column in (("goals", "statement"), ("homework", "task"), ("events", "description")):
@@ -109,12 +122,15 @@ def test_cohort_analysis_gives_the_same_results(original, shared) -> None:
     flow_b = outcome_flow(ds.clients, ds.sessions, ds.scores, "PHQ-9")
     pd.testing.assert_frame_equal(flow_a, flow_b)
     for instrument in ("PHQ-9", "GAD-7"):
-        pa_, pb = first_last_pairs(original.scores, instrument), first_last_pairs(ds.scores,
-                                                                                   instrument)
+        pa_, pb = (
+            first_last_pairs(original.scores, instrument),
+            first_last_pairs(ds.scores, instrument),
+        )
         pa_ = pa_.assign(client_id=[pseudonym(KEY, "client", c) for c in pa_["client_id"]])
         pa_, pb = pa_.sort_values("client_id"), pb.sort_values("client_id")
         pd.testing.assert_frame_equal(
-            effect_sizes(pa_["pre"], pa_["post"]), effect_sizes(pb["pre"], pb["post"]))
+            effect_sizes(pa_["pre"], pa_["post"]), effect_sizes(pb["pre"], pb["post"])
+        )
     tt_a = talking_therapies_outcomes(original.scores, original.sessions, clients=original.clients)
     tt_b = talking_therapies_outcomes(ds.scores, ds.sessions, clients=ds.clients)
     tt_a["client_id"] = [pseudonym(KEY, "client", c) for c in tt_a["client_id"]]
@@ -145,7 +161,8 @@ def test_month_coarsening_parquet_and_kept_text(original, tmp_path: Path) -> Non
     months = original.clients["referred_on"].dt.to_period("M")
     assert sorted(ds.clients["referred_on"].dt.to_period("M")) == sorted(months)
     assert not any(out.glob("*.csv")) or {p.name for p in out.glob("*.csv")} == {
-        "disclosure_report.csv"}
+        "disclosure_report.csv"
+    }
     assert set(ds.goals["statement"]) == set(original.goals["statement"])
     assert "task" in ds.homework and set(ds.homework["task"]) == {"[removed]"}
 

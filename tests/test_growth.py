@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from conftest import external
-from therapy_outcomes.change.reliable import reliable_change
 from therapy_outcomes.change.hlm import reliable_change_hlm
+from therapy_outcomes.change.reliable import reliable_change
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +54,12 @@ def test_eb_estimates_match_textbook_formulas(claus):
     a = res.attrs
     beta = np.array([a["fixed_effects"]["intercept"], a["fixed_effects"]["time"]])
     vc = a["variance_components"]
-    d = np.array([[vc["intercept_var"], vc["intercept_slope_cov"]],
-                  [vc["intercept_slope_cov"], vc["slope_var"]]])
+    d = np.array(
+        [
+            [vc["intercept_var"], vc["intercept_slope_cov"]],
+            [vc["intercept_slope_cov"], vc["slope_var"]],
+        ]
+    )
     sigma2 = vc["residual_var"]
     data = claus.dropna(subset=["bdi"])
     for cid, grp in data.groupby("id"):
@@ -73,8 +77,13 @@ def test_eb_estimates_match_textbook_formulas(claus):
         # default slope="total": the client's own slope gamma_10 + u_1j
         assert res.loc[cid, "slope"] == pytest.approx(beta[1] + u[1], rel=1e-9)
         rci = (beta[1] + u[1]) / np.sqrt(cond[1, 1])
-        expected = ("improved" if -rci > 1.959963984540054
-                    else "deteriorated" if -rci < -1.959963984540054 else "unchanged")
+        expected = (
+            "improved"
+            if -rci > 1.959963984540054
+            else "deteriorated"
+            if -rci < -1.959963984540054
+            else "unchanged"
+        )
         assert res.loc[cid, "category"] == expected
 
 
@@ -85,19 +94,40 @@ def test_attrs_model_summary(claus):
     assert a["n_obs"] == 160
     assert a["excluded_ids"] == [4, 17, 27]
     assert a["n_dropped_missing"] == 8  # HAMD has 8 missing values
-    assert set(a["variance_components"]) == {"intercept_var", "slope_var",
-                                             "intercept_slope_cov", "residual_var"}
+    assert set(a["variance_components"]) == {
+        "intercept_var",
+        "slope_var",
+        "intercept_slope_cov",
+        "residual_var",
+    }
     assert a["critical_value"] == pytest.approx(1.959963984540054)
-    assert list(res.columns) == ["n_obs", "excluded", "fixed_slope", "random_slope", "slope",
-                                 "slope_sd", "rci", "category"]
+    assert list(res.columns) == [
+        "n_obs",
+        "excluded",
+        "fixed_slope",
+        "random_slope",
+        "slope",
+        "slope_sd",
+        "rci",
+        "category",
+    ]
 
 
 def _toy() -> pd.DataFrame:
     noise = [1.0, -1.5, 0.5, 0.0]
-    clients = [("a", 22, -3.0), ("b", 18, -0.3), ("c", 25, 2.0), ("d", 20, -1.0),
-               ("e", 24, -2.5), ("f", 19, 0.0)]
-    rows = [(c, t, b0 + b1 * t + noise[(t + k) % 4])
-            for k, (c, b0, b1) in enumerate(clients) for t in range(5)]
+    clients = [
+        ("a", 22, -3.0),
+        ("b", 18, -0.3),
+        ("c", 25, 2.0),
+        ("d", 20, -1.0),
+        ("e", 24, -2.5),
+        ("f", 19, 0.0),
+    ]
+    rows = [
+        (c, t, b0 + b1 * t + noise[(t + k) % 4])
+        for k, (c, b0, b1) in enumerate(clients)
+        for t in range(5)
+    ]
     rows += [("g", 0, 30.0), ("g", 1, 29.0), ("h", 0, None), ("h", 1, 20.0), ("h", 2, 19.0)]
     return pd.DataFrame(rows, columns=["client_id", "time", "score"])
 
@@ -119,8 +149,7 @@ def test_better_direction_swaps_categories():
     higher = reliable_change_hlm(_toy(), better="higher")
     swap = {"improved": "deteriorated", "deteriorated": "improved", "unchanged": "unchanged"}
     kept = ~lower["excluded"]
-    assert higher.loc[kept, "category"].tolist() == [
-        swap[c] for c in lower.loc[kept, "category"]]
+    assert higher.loc[kept, "category"].tolist() == [swap[c] for c in lower.loc[kept, "category"]]
 
 
 @pytest.mark.parametrize(

@@ -116,8 +116,9 @@ BOUNDARIES = [
 ]
 
 
-@pytest.mark.parametrize(("code", "items", "total", "band"), BOUNDARIES,
-                         ids=[f"{c}-{t}" for c, _, t, _ in BOUNDARIES])
+@pytest.mark.parametrize(
+    ("code", "items", "total", "band"), BOUNDARIES, ids=[f"{c}-{t}" for c, _, t, _ in BOUNDARIES]
+)
 def test_band_boundaries(code, items, total, band):
     row = one(code, items)
     assert row["total"] == pytest.approx(total)
@@ -169,10 +170,12 @@ def test_core10_reversal_of_items_2_and_3():
 
 
 def test_phq9_prorating_limit():
-    out = run("PHQ-9",
-              [1, 1, 1, 1, 1, 1, 1, 1, NA],  # 8 / 8 * 9 = 9
-              [2, 2, 2, 2, 2, 1, 1, NA, NA],  # 12 / 7 * 9 = 15.4286
-              [2, 2, 2, 2, 2, 2, NA, NA, NA])  # 3 missing: invalid
+    out = run(
+        "PHQ-9",
+        [1, 1, 1, 1, 1, 1, 1, 1, NA],  # 8 / 8 * 9 = 9
+        [2, 2, 2, 2, 2, 1, 1, NA, NA],  # 12 / 7 * 9 = 15.4286
+        [2, 2, 2, 2, 2, 2, NA, NA, NA],
+    )  # 3 missing: invalid
     assert out["total"].iloc[:2].tolist() == pytest.approx([9, 12 * 9 / 7])
     assert out["band"].iloc[:2].tolist() == ["mild", "moderately severe"]
     assert out["n_missing"].tolist() == [1, 2, 3]
@@ -192,9 +195,21 @@ def test_prorated_total_between_bands_stays_in_lower_band():
 
 @pytest.mark.parametrize(
     ("code", "n", "limit"),
-    [("PHQ-8", 8, 1), ("GAD-7", 7, 1), ("PCL-5", 20, 4), ("K10", 10, 2), ("WSAS", 5, 1),
-     ("WHO-5", 5, 1), ("CORE-10", 10, 1), ("CORE-OM", 34, 3), ("ORS", 4, 0), ("SRS", 4, 0),
-     ("AUDIT-C", 3, 0), ("GAS", 1, 0), ("GBO", 1, 0)],
+    [
+        ("PHQ-8", 8, 1),
+        ("GAD-7", 7, 1),
+        ("PCL-5", 20, 4),
+        ("K10", 10, 2),
+        ("WSAS", 5, 1),
+        ("WHO-5", 5, 1),
+        ("CORE-10", 10, 1),
+        ("CORE-OM", 34, 3),
+        ("ORS", 4, 0),
+        ("SRS", 4, 0),
+        ("AUDIT-C", 3, 0),
+        ("GAS", 1, 0),
+        ("GBO", 1, 0),
+    ],
 )
 def test_missing_limits(code, n, limit):
     inst = default_registry().get(code)
@@ -251,11 +266,35 @@ def test_dass21_subscales_and_missing():
     assert np.isnan(out["total"]) and pd.isna(out["band"]) and out["valid"]
     dass = default_registry().get("DASS-21")
     assert dass.subscales["depression"].band_of([9, 10, 13, 14, 20, 21, 27, 28]).tolist() == [
-        "normal", "mild", "mild", "moderate", "moderate", "severe", "severe", "extremely severe"]
+        "normal",
+        "mild",
+        "mild",
+        "moderate",
+        "moderate",
+        "severe",
+        "severe",
+        "extremely severe",
+    ]
     assert dass.subscales["anxiety"].band_of([7, 8, 9, 10, 14, 15, 19, 20]).tolist() == [
-        "normal", "mild", "mild", "moderate", "moderate", "severe", "severe", "extremely severe"]
+        "normal",
+        "mild",
+        "mild",
+        "moderate",
+        "moderate",
+        "severe",
+        "severe",
+        "extremely severe",
+    ]
     assert dass.subscales["stress"].band_of([14, 15, 18, 19, 25, 26, 33, 34]).tolist() == [
-        "normal", "mild", "mild", "moderate", "moderate", "severe", "severe", "extremely severe"]
+        "normal",
+        "mild",
+        "mild",
+        "moderate",
+        "moderate",
+        "severe",
+        "severe",
+        "extremely severe",
+    ]
     # one missing depression item: prorated within the subscale, 6 answered items of 1
     # -> 6 / 6 * 7 * 2 = 14; two missing: NaN
     row1 = [1] * 21
@@ -272,8 +311,12 @@ def test_pcl5_clusters():
     row = [1] * 5 + [2] * 2 + [3] * 7 + [4] * 6  # B 5, C 4, D 21, E 24 -> total 54
     out = one("PCL-5", row)
     assert out["total"] == 54 and out["band"] == "probable PTSD"
-    assert (out["sub_b_intrusion"], out["sub_c_avoidance"], out["sub_d_cognition_mood"],
-            out["sub_e_arousal_reactivity"]) == (5, 4, 21, 24)
+    assert (
+        out["sub_b_intrusion"],
+        out["sub_c_avoidance"],
+        out["sub_d_cognition_mood"],
+        out["sub_e_arousal_reactivity"],
+    ) == (5, 4, 21, 24)
     row[5] = NA  # one of the two C items: no missing allowed in C, total prorated
     out = one("PCL-5", row)
     assert np.isnan(out["sub_c_avoidance"]) and out["prorated"]
@@ -301,11 +344,13 @@ def test_gbo_accepts_half_points_and_has_no_band():
 
 
 def test_phq9_item9_risk_even_when_total_invalid():
-    out = run("PHQ-9",
-              [0, 0, 0, 0, 0, 0, 0, 0, 1],
-              [0, 0, 0, 0, 0, 0, 0, 0, 0],
-              [NA, NA, NA, NA, 0, 0, 0, 0, 2],  # invalid (4 missing) but answered item 9 = 2
-              [1, 1, 1, 1, 1, 1, 1, 1, NA])  # item 9 unanswered: no flag
+    out = run(
+        "PHQ-9",
+        [0, 0, 0, 0, 0, 0, 0, 0, 1],
+        [0, 0, 0, 0, 0, 0, 0, 0, 0],
+        [NA, NA, NA, NA, 0, 0, 0, 0, 2],  # invalid (4 missing) but answered item 9 = 2
+        [1, 1, 1, 1, 1, 1, 1, 1, NA],
+    )  # item 9 unanswered: no flag
     assert out["risk"].tolist() == [True, False, True, False]
     assert out["valid"].tolist() == [True, True, False, True]
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
-from therapy_outcomes.monthly_report import context as mm
 from therapy_outcomes.cohort_report.render import render_monthly_summary
+from therapy_outcomes.monthly_report import context as mm
 
 AS_OF = "2026-10-31"
 MONTH = "2026-10"
@@ -20,14 +20,14 @@ MONTH = "2026-10"
 @pytest.fixture(scope="module")
 def rendered(clinic, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    return {a: render_monthly_summary(clinic, MONTH, out, audience=a)
-            for a in ("service", "clinician")}
+    return {
+        a: render_monthly_summary(clinic, MONTH, out, audience=a) for a in ("service", "clinician")
+    }
 
 
 def test_paths(rendered):
     assert rendered["service"].html.as_posix().endswith("monthly/2026-10/service.html")
-    assert rendered["clinician"].html.as_posix().endswith(
-        "monthly/2026-10/service-clinician.html")
+    assert rendered["clinician"].html.as_posix().endswith("monthly/2026-10/service-clinician.html")
 
 
 def test_caseload_and_sessions_match_a_recount(rendered, dataset):
@@ -70,8 +70,21 @@ def test_clinician_version_lists_alerted_clients(rendered, dataset):
 
 def test_cli_one_line_error(clinic, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "therapy_outcomes.cli.reports", "monthly", "--data", str(clinic),
-         "--out", str(tmp_path), "--month", "2026-13"], capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "therapy_outcomes.cli.reports",
+            "monthly",
+            "--data",
+            str(clinic),
+            "--out",
+            str(tmp_path),
+            "--month",
+            "2026-13",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2
     assert "is not a month" in done.stderr and "Traceback" not in done.stderr
 
@@ -87,7 +100,8 @@ def test_site_and_therapist_scopes(dataset, tmp_path):
     ctx_t = mm.monthly_context(dataset, MONTH, therapist=therapist)
     assert set(ctx_t.sessions["therapist_id"]) <= {therapist}
     assert monthly_report_path(tmp_path, MONTH, therapist=therapist).name == (
-        f"therapist-{therapist}.html")
+        f"therapist-{therapist}.html"
+    )
     with pytest.raises(ParameterError, match="unknown site"):
         mm.monthly_context(dataset, MONTH, site="Atlantis")
     with pytest.raises(ParameterError, match="not allowed"):

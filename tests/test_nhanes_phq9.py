@@ -79,8 +79,13 @@ def test_valid_and_prorated_counts_match_an_independent_count(scored, plain_rows
     assert scored["total"].notna().sum() == scored["valid"].sum()
     # bands partition the valid totals
     assert scored["band"].value_counts().sum() == scored["valid"].sum()
-    assert set(scored["band"].dropna()) <= {"none-minimal", "mild", "moderate",
-                                            "moderately severe", "severe"}
+    assert set(scored["band"].dropna()) <= {
+        "none-minimal",
+        "mild",
+        "moderate",
+        "moderately severe",
+        "severe",
+    }
 
 
 def test_totals_match_an_independent_computation(scored, plain_rows):
@@ -138,10 +143,12 @@ def test_hand_computed_rows(scored, seqn, total, band, n_missing, risk):
 
 @pytest.mark.parametrize(
     ("seqn", "n_missing"),
-    [(101689, 3),  # 1,[9],[9],[9],0,0,0,0,0
-     (97765, 4),  # 2,3,3,0,0 then four blanks
-     (93887, 8),  # 0 then eight "don't know"
-     (93709, 9)],  # all blank
+    [
+        (101689, 3),  # 1,[9],[9],[9],0,0,0,0,0
+        (97765, 4),  # 2,3,3,0,0 then four blanks
+        (93887, 8),  # 0 then eight "don't know"
+        (93709, 9),
+    ],  # all blank
 )
 def test_hand_checked_invalid_rows(scored, seqn, n_missing):
     row = scored.loc[seqn]

@@ -16,8 +16,8 @@ import plotly.graph_objects as go
 import pytest
 
 from therapy_outcomes.rendering.display import figure_output
-from therapy_outcomes.rendering.html import figure_refs, notebook_to_html
 from therapy_outcomes.rendering.execute import render_notebook
+from therapy_outcomes.rendering.html import figure_refs, notebook_to_html
 
 NOTEBOOK = Path(__file__).parent / "data" / "notebooks" / "figure_report.ipynb"
 A4 = (595.0, 842.0)  # points

@@ -9,9 +9,7 @@ import pytest
 import therapy_outcomes
 
 FUNCTIONS = [
-    name
-    for name in therapy_outcomes.__all__
-    if inspect.isfunction(getattr(therapy_outcomes, name))
+    name for name in therapy_outcomes.__all__ if inspect.isfunction(getattr(therapy_outcomes, name))
 ]
 
 

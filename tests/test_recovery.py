@@ -26,8 +26,9 @@ TRUE_SIGMA2 = 4.0
 START = pd.Timestamp("2026-01-05")
 
 
-def simulate(n_clients: int, seed: int, max_len: int = 12, instrument: str = "PHQ-9"
-             ) -> pd.DataFrame:
+def simulate(
+    n_clients: int, seed: int, max_len: int = 12, instrument: str = "PHQ-9"
+) -> pd.DataFrame:
     """Weekly scores: intake at session 1, then the E3 model for sessions 2 .. k."""
     rng = np.random.default_rng(seed)
     b0, b1, b2, b3 = TRUE_B
@@ -39,8 +40,14 @@ def simulate(n_clients: int, seed: int, max_len: int = 12, instrument: str = "PH
         rows.append((cid, 1, intake[i]))
         for s in range(2, int(rng.integers(4, max_len + 1)) + 1):
             lg = math.log(s)
-            y = (b0 + b1 * intake[i] + (b2 + b3 * intake[i]) * lg + u[i, 0] + u[i, 1] * lg
-                 + rng.normal(0, math.sqrt(TRUE_SIGMA2)))
+            y = (
+                b0
+                + b1 * intake[i]
+                + (b2 + b3 * intake[i]) * lg
+                + u[i, 0]
+                + u[i, 1] * lg
+                + rng.normal(0, math.sqrt(TRUE_SIGMA2))
+            )
             rows.append((cid, s, y))
     df = pd.DataFrame(rows, columns=["client_id", "session", "total"])
     df["administered_on"] = START + pd.to_timedelta((df["session"] - 1) * 7, unit="D")
@@ -62,9 +69,19 @@ def fitted(simulated) -> ExpectedRecoveryModel:
 
 def hand_model(better: str = "lower", **kw) -> ExpectedRecoveryModel:
     values = dict(
-        instrument="PHQ-9" if better == "lower" else "ORS", better=better, n_clients=100,
-        n_observations=600, b0=2.0, b1=0.8, b2=-0.5, b3=-0.15, var_intercept=4.0, var_slope=0.5,
-        cov_intercept_slope=-0.4, var_residual=9.0, fit_date=pd.Timestamp("2026-06-30"),
+        instrument="PHQ-9" if better == "lower" else "ORS",
+        better=better,
+        n_clients=100,
+        n_observations=600,
+        b0=2.0,
+        b1=0.8,
+        b2=-0.5,
+        b3=-0.15,
+        var_intercept=4.0,
+        var_slope=0.5,
+        cov_intercept_slope=-0.4,
+        var_residual=9.0,
+        fit_date=pd.Timestamp("2026-06-30"),
         converged=True,
     )
     values.update(kw)
@@ -76,8 +93,9 @@ def hand_model(better: str = "lower", **kw) -> ExpectedRecoveryModel:
 
 def test_recovers_fixed_effects_within_three_standard_errors(fitted):
     assert fitted.converged
-    for est, se, true in zip((fitted.b0, fitted.b1, fitted.b2, fitted.b3), fitted.se, TRUE_B,
-                             strict=True):
+    for est, se, true in zip(
+        (fitted.b0, fitted.b1, fitted.b2, fitted.b3), fitted.se, TRUE_B, strict=True
+    ):
         assert se > 0
         assert abs(est - true) < 3 * se, (est, se, true)
     # and in absolute terms, tight enough to matter clinically
@@ -94,8 +112,12 @@ def test_recovers_variance_components(fitted):
     z' G z was at most 22 % and of sigma^2 at most 6 %.
     """
     assert fitted.var_residual == pytest.approx(TRUE_SIGMA2, rel=0.1)
-    g = np.array([[fitted.var_intercept, fitted.cov_intercept_slope],
-                  [fitted.cov_intercept_slope, fitted.var_slope]])
+    g = np.array(
+        [
+            [fitted.var_intercept, fitted.cov_intercept_slope],
+            [fitted.cov_intercept_slope, fitted.var_slope],
+        ]
+    )
     for s in (2, 5, 12):
         z = np.array([1.0, math.log(s)])
         assert z @ g @ z == pytest.approx(z @ TRUE_G @ z, rel=0.35), s
@@ -122,8 +144,7 @@ def test_model_records_provenance(fitted, simulated):
     assert fitted.max_session == 20
     d = fitted.describe()
     assert d["fit_date"] == "2026-06-30"
-    assert set(d["coefficients"]) == {"intercept", "intake", "log_session",
-                                      "intake_x_log_session"}
+    assert set(d["coefficients"]) == {"intercept", "intake", "log_session", "intake_x_log_session"}
     assert "300 clients" in fitted.source
 
 
@@ -252,33 +273,52 @@ def test_no_spread_in_intakes_raises():
 
 
 def test_score_series_skips_invalid_scores_and_separates_raters():
-    scores = pd.DataFrame({
-        "client_id": ["A"] * 5,
-        "instrument": ["PHQ-9"] * 4 + ["GAD-7"],
-        "administered_on": pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19",
-                                           "2026-01-12", "2026-01-12"]),
-        "total": [18.0, np.nan, 12.0, 20.0, 5.0],
-        "valid": [True, False, True, True, True],
-        "rater": ["self", "self", "self", "parent", "self"],
-    })
+    scores = pd.DataFrame(
+        {
+            "client_id": ["A"] * 5,
+            "instrument": ["PHQ-9"] * 4 + ["GAD-7"],
+            "administered_on": pd.to_datetime(
+                ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-12", "2026-01-12"]
+            ),
+            "total": [18.0, np.nan, 12.0, 20.0, 5.0],
+            "valid": [True, False, True, True, True],
+            "rater": ["self", "self", "self", "parent", "self"],
+        }
+    )
     out = score_series(scores, "PHQ-9")
     assert out[["rater", "total", "session_number", "intake"]].values.tolist() == [
-        ["parent", 20.0, 1, 20.0], ["self", 18.0, 1, 18.0], ["self", 12.0, 2, 18.0]]
+        ["parent", 20.0, 1, 20.0],
+        ["self", 18.0, 1, 18.0],
+        ["self", 12.0, 2, 18.0],
+    ]
 
 
 def test_attended_sessions_basis_counts_attended_sessions_only():
-    scores = pd.DataFrame({
-        "client_id": ["A", "A"], "instrument": "PHQ-9",
-        "administered_on": pd.to_datetime(["2026-01-05", "2026-02-02"]),
-        "total": [18.0, 12.0], "valid": True,
-    })
-    sessions = pd.DataFrame({
-        "client_id": ["A"] * 5 + ["B"],
-        "session_on": pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26",
-                                      "2026-02-02", "2026-01-12"]),
-        "attendance": ["attended", "attended", "did_not_attend", "cancelled", "attended",
-                       "attended"],
-    })
+    scores = pd.DataFrame(
+        {
+            "client_id": ["A", "A"],
+            "instrument": "PHQ-9",
+            "administered_on": pd.to_datetime(["2026-01-05", "2026-02-02"]),
+            "total": [18.0, 12.0],
+            "valid": True,
+        }
+    )
+    sessions = pd.DataFrame(
+        {
+            "client_id": ["A"] * 5 + ["B"],
+            "session_on": pd.to_datetime(
+                ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26", "2026-02-02", "2026-01-12"]
+            ),
+            "attendance": [
+                "attended",
+                "attended",
+                "did_not_attend",
+                "cancelled",
+                "attended",
+                "attended",
+            ],
+        }
+    )
     out = score_series(scores, "PHQ-9", sessions=sessions)
     assert out["session_number"].tolist() == [1, 3]
     assert out["position"].tolist() == [1, 2]
@@ -286,8 +326,11 @@ def test_attended_sessions_basis_counts_attended_sessions_only():
 
 def test_attended_sessions_basis_is_recorded_in_the_model():
     data = simulate(35, seed=8, max_len=6)
-    sessions = data[["client_id", "administered_on"]].rename(
-        columns={"administered_on": "session_on"}).assign(attendance="attended")
+    sessions = (
+        data[["client_id", "administered_on"]]
+        .rename(columns={"administered_on": "session_on"})
+        .assign(attendance="attended")
+    )
     model = fit_expected_recovery(data, sessions)
     assert model.session_basis == "attended_sessions"
     assert model.n_clients == 35

@@ -22,8 +22,23 @@ from therapy_outcomes.instruments import (
 )
 
 DATA = Path(__file__).parent / "data" / "instruments"
-REQUIRED_CODES = {"PHQ-9", "PHQ-8", "GAD-7", "PCL-5", "CORE-10", "CORE-OM", "ORS", "SRS",
-                  "WHO-5", "K10", "WSAS", "DASS-21", "AUDIT-C", "GAS", "GBO"}
+REQUIRED_CODES = {
+    "PHQ-9",
+    "PHQ-8",
+    "GAD-7",
+    "PCL-5",
+    "CORE-10",
+    "CORE-OM",
+    "ORS",
+    "SRS",
+    "WHO-5",
+    "K10",
+    "WSAS",
+    "DASS-21",
+    "AUDIT-C",
+    "GAS",
+    "GBO",
+}
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +125,12 @@ def test_reference_facts(reg):
     assert domains["non_risk"] == set(range(1, 35)) - domains["risk"]
     # CST missing rule per domain: wellbeing/risk none, problems/functioning 1, non-risk 3.
     assert {n: s.max_missing for n, s in core_om.subscales.items()} == {
-        "wellbeing": 0, "problems": 1, "functioning": 1, "risk": 0, "non_risk": 3}
+        "wellbeing": 0,
+        "problems": 1,
+        "functioning": 1,
+        "risk": 0,
+        "non_risk": 3,
+    }
     dass = reg.get("DASS-21")
     assert not dass.has_total
     assert dass.subscales["depression"].items == (3, 5, 10, 13, 16, 17, 21)
@@ -118,7 +138,11 @@ def test_reference_facts(reg):
     assert dass.subscales["stress"].items == (1, 6, 8, 11, 12, 14, 18)
     pcl5 = reg.get("PCL-5")
     assert [s.items for s in pcl5.subscales.values()] == [
-        (1, 2, 3, 4, 5), (6, 7), tuple(range(8, 15)), tuple(range(15, 21))]
+        (1, 2, 3, 4, 5),
+        (6, 7),
+        tuple(range(8, 15)),
+        tuple(range(15, 21)),
+    ]
     ors, srs = reg.get("ORS"), reg.get("SRS")
     assert (ors.cutoff.value, ors.cutoff.clinical) == (25, "<") and not ors.integer_items
     assert (srs.cutoff.value, srs.cutoff.clinical) == (36, "<")
@@ -134,11 +158,24 @@ def test_unverified_loinc_codes_are_not_shipped(reg):
 
 @pytest.mark.parametrize(
     ("alias", "code"),
-    [("PHQ-9", "PHQ-9"), ("phq9", "PHQ-9"), ("phq_9", "PHQ-9"), ("Phq 9", "PHQ-9"),
-     ("P.H.Q.-9", "PHQ-9"), ("PHQ8", "PHQ-8"), ("gad 7", "GAD-7"), ("core10", "CORE-10"),
-     ("CORE_OM", "CORE-OM"), ("who5", "WHO-5"), ("k-10", "K10"), ("dass21", "DASS-21"),
-     ("auditc", "AUDIT-C"), ("Outcome Rating Scale", "ORS"), ("goal attainment scaling", "GAS"),
-     ("PCL5", "PCL-5")],
+    [
+        ("PHQ-9", "PHQ-9"),
+        ("phq9", "PHQ-9"),
+        ("phq_9", "PHQ-9"),
+        ("Phq 9", "PHQ-9"),
+        ("P.H.Q.-9", "PHQ-9"),
+        ("PHQ8", "PHQ-8"),
+        ("gad 7", "GAD-7"),
+        ("core10", "CORE-10"),
+        ("CORE_OM", "CORE-OM"),
+        ("who5", "WHO-5"),
+        ("k-10", "K10"),
+        ("dass21", "DASS-21"),
+        ("auditc", "AUDIT-C"),
+        ("Outcome Rating Scale", "ORS"),
+        ("goal attainment scaling", "GAS"),
+        ("PCL5", "PCL-5"),
+    ],
 )
 def test_get_by_alias(reg, alias, code):
     assert reg.get(alias).code == code
@@ -160,8 +197,11 @@ def test_unknown_instrument(reg, bad):
 
 
 def test_resolve_is_vectorised_and_keeps_index(reg):
-    values = pd.Series(["phq-9", "GAD7", "nope", None, np.nan, "core 10"],
-                       index=[10, 11, 12, 13, 14, 15], dtype=object)
+    values = pd.Series(
+        ["phq-9", "GAD7", "nope", None, np.nan, "core 10"],
+        index=[10, 11, 12, 13, 14, 15],
+        dtype=object,
+    )
     out = reg.resolve(values)
     assert list(out.index) == list(values.index)
     assert out.iloc[[0, 1, 5]].tolist() == ["PHQ-9", "GAD-7", "CORE-10"]
@@ -215,7 +255,7 @@ def test_override_by_constructor_order(reg):
 
 
 def _base() -> dict:
-    text = (Path(__file__).parents[1] / "src/therapy_outcomes/instruments/definitions/phq9.yaml")
+    text = Path(__file__).parents[1] / "src/therapy_outcomes/instruments/definitions/phq9.yaml"
     data = yaml.safe_load(text.read_text(encoding="utf-8"))
     data["code"] = "TEST-9"
     data["aliases"] = ["test9x"]
@@ -277,18 +317,25 @@ BAD_DEFINITIONS = [
     ("risk_items.0.item", 12, "risk_items[0].item", "between 1 and 9"),
     ("risk_items.0.min_value", 5, "risk_items[0].min_value", "outside the item range"),
     ("reliable_change", {"sd": 5}, "reliable_change", "both sd and reliability"),
-    ("reliable_change", {"sd": 5, "reliability": 1.2}, "reliable_change.reliability",
-     "below 1"),
+    ("reliable_change", {"sd": 5, "reliability": 1.2}, "reliable_change.reliability", "below 1"),
     ("reliable_change", {"points": 0}, "reliable_change.points", "above 0"),
     ("reverse_item", [1], "reverse_item", "did you mean 'reverse_items'"),
     ("items.lables", ["x"] * 9, "items.lables", "did you mean 'labels'"),
     ("subscales", {"a": {"items": [1, 10]}}, "subscales.a.items[1]", "between 1 and 9"),
     ("subscales", {"a": {"items": []}}, "subscales.a.items", "at least one item"),
     ("subscales", {"a b": {"items": [1]}}, "subscales.a b", "letters, digits"),
-    ("subscales", {"a": {"items": [1, 2], "bands": [{"label": "x", "min": 0, "max": 2}]}},
-     "subscales.a.bands", "cover the whole range"),
-    ("subscales", {"a": {"items": [1, 2], "max_missing": 2}}, "subscales.a.max_missing",
-     "between 0 and 1"),
+    (
+        "subscales",
+        {"a": {"items": [1, 2], "bands": [{"label": "x", "min": 0, "max": 2}]}},
+        "subscales.a.bands",
+        "cover the whole range",
+    ),
+    (
+        "subscales",
+        {"a": {"items": [1, 2], "max_missing": 2}},
+        "subscales.a.max_missing",
+        "between 0 and 1",
+    ),
     ("scoring.total", False, "bands", "scoring.total is false"),
     ("loinc", "44261-6", "loinc", "mapping"),
     ("loinc.total", 44261, "loinc.total", "text"),
@@ -297,8 +344,11 @@ BAD_DEFINITIONS = [
 ]
 
 
-@pytest.mark.parametrize(("path", "value", "field", "words"), BAD_DEFINITIONS,
-                         ids=[f"{p}={v!r}"[:40] for p, v, *_ in BAD_DEFINITIONS])
+@pytest.mark.parametrize(
+    ("path", "value", "field", "words"),
+    BAD_DEFINITIONS,
+    ids=[f"{p}={v!r}"[:40] for p, v, *_ in BAD_DEFINITIONS],
+)
 def test_bad_definition_names_file_and_field(tmp_path, reg, path, value, field, words):
     data = copy.deepcopy(_base())
     _set(data, path, value)
@@ -322,11 +372,13 @@ def test_valid_base_definition_loads(tmp_path, reg):
 
 @pytest.mark.parametrize(
     ("text", "words"),
-    [("", "the file is empty"),
-     ("- a\n- b\n", "must be a mapping"),
-     ("code: X\nname: [unclosed\n", "not valid YAML at line"),
-     ("code: X\n  name: bad indent\n", "not valid YAML"),
-     ("cutoff: {value: 10, clinical: >=}\n", "not valid YAML")],
+    [
+        ("", "the file is empty"),
+        ("- a\n- b\n", "must be a mapping"),
+        ("code: X\nname: [unclosed\n", "not valid YAML at line"),
+        ("code: X\n  name: bad indent\n", "not valid YAML"),
+        ("cutoff: {value: 10, clinical: >=}\n", "not valid YAML"),
+    ],
 )
 def test_unparseable_files(tmp_path, reg, text, words):
     file = tmp_path / "broken.yaml"

@@ -14,6 +14,7 @@ import pytest
 
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.rendering.display import FIGURE_MIMETYPE, figure_html, figure_output
+from therapy_outcomes.rendering.execute import ReportExecutionError, render_notebook
 from therapy_outcomes.rendering.glue import read_glue
 from therapy_outcomes.rendering.html import (
     ExternalResourceError,
@@ -21,7 +22,6 @@ from therapy_outcomes.rendering.html import (
     notebook_to_html,
     plotly_js_path,
 )
-from therapy_outcomes.rendering.execute import ReportExecutionError, render_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"

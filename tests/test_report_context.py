@@ -7,12 +7,12 @@ import pytest
 
 from conftest import AS_OF, TINY, write_dataset
 from therapy_outcomes import load
-from therapy_outcomes.errors import ParameterError
-from therapy_outcomes.instruments import default_registry
 from therapy_outcomes.client_report.context import CLIENT_TABLES, client_context
 from therapy_outcomes.client_report.progress import instrument_progress, item_comparison
 from therapy_outcomes.client_report.wins import small_wins
 from therapy_outcomes.client_report.wording import client_sentence, header, measure_summary
+from therapy_outcomes.errors import ParameterError
+from therapy_outcomes.instruments import default_registry
 
 
 def _scores(rows):

@@ -54,8 +54,12 @@ def test_missing_columns_are_named():
 
 @pytest.mark.parametrize(
     ("column", "value", "shown"),
-    [("item_2", 4, "item_2: [4]"), ("item_9", -1, "item_9: [-1]"),
-     ("item_1", 1.5, "item_1: [1.5]"), ("item_3", np.inf, "item_3: [inf]")],
+    [
+        ("item_2", 4, "item_2: [4]"),
+        ("item_9", -1, "item_9: [-1]"),
+        ("item_1", 1.5, "item_1: [1.5]"),
+        ("item_3", np.inf, "item_3: [inf]"),
+    ],
 )
 def test_out_of_range_values_raise_naming_column_and_value(column, value, shown):
     items = _frame([[1] * 9, [1] * 9], "PHQ-9")
@@ -83,8 +87,9 @@ def test_non_integer_allowed_for_visual_analogue_scales():
 
 def test_text_and_nullable_columns():
     inst = default_registry().get("GAD-7")
-    items = pd.DataFrame({c: pd.array(["1", " 2 ", "", None], dtype="string")
-                          for c in inst.item_columns})
+    items = pd.DataFrame(
+        {c: pd.array(["1", " 2 ", "", None], dtype="string") for c in inst.item_columns}
+    )
     out = score(items, "GAD-7")
     assert out["total"].iloc[:2].tolist() == [7, 14]
     assert out["n_missing"].tolist() == [0, 0, 7, 7]
@@ -116,7 +121,8 @@ def test_custom_registry_is_used(tmp_path):
     from pathlib import Path
 
     reg = default_registry().with_definitions(
-        Path(__file__).parent / "data" / "instruments" / "overrides")
+        Path(__file__).parent / "data" / "instruments" / "overrides"
+    )
     items = _frame([[1, 1, 1, 1, 1, 1, 1, np.nan, 1]], "PHQ-9")
     assert score(items, "PHQ-9")["valid"].tolist() == [True]
     assert score(items, "PHQ-9", registry=reg)["valid"].tolist() == [False]  # method none
@@ -173,7 +179,11 @@ def test_band_of_handles_missing_and_out_of_range():
 def test_is_clinical_sides():
     reg = default_registry()
     assert reg.get("PHQ-9").is_clinical([9, 9.9, 10, np.nan]).tolist() == [
-        False, False, True, pd.NA]
+        False,
+        False,
+        True,
+        pd.NA,
+    ]
     # ORS: clinical if below 25 (OpenFIT), so exactly 25 is not clinical
     assert reg.get("ORS").is_clinical([24.9, 25, 40]).tolist() == [True, False, False]
     assert reg.get("SRS").is_clinical([35.9, 36]).tolist() == [True, False]

@@ -12,8 +12,7 @@ from therapy_outcomes.instruments import Instrument, default_registry, score
 
 REG = default_registry()
 CODES = REG.codes
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def item_values(inst: Instrument) -> st.SearchStrategy[float]:
@@ -28,13 +27,17 @@ def administrations(draw, code=None, missing=True):
     cell = item_values(inst)
     if missing:
         cell = st.one_of(cell, cell, cell, st.just(np.nan))
-    rows = draw(st.lists(st.lists(cell, min_size=inst.n_items, max_size=inst.n_items),
-                         min_size=1, max_size=12))
+    rows = draw(
+        st.lists(
+            st.lists(cell, min_size=inst.n_items, max_size=inst.n_items), min_size=1, max_size=12
+        )
+    )
     return inst, pd.DataFrame(rows, columns=inst.item_columns, dtype=float)
 
 
-def mean_imputed(values: np.ndarray, inst: Instrument, items: tuple[int, ...], rule: str,
-                 multiplier: float) -> float:
+def mean_imputed(
+    values: np.ndarray, inst: Instrument, items: tuple[int, ...], rule: str, multiplier: float
+) -> float:
     """Reference implementation, one row at a time: reverse, impute the mean, then sum/mean."""
     scored = []
     for item in items:
@@ -64,8 +67,9 @@ def test_validity_range_and_prorating(case):
         total = out["total"].iloc[i]
         if expected_valid[i] and inst.has_total:
             assert inst.total_min <= total <= inst.total_max
-            expected = mean_imputed(row, inst, tuple(range(1, inst.n_items + 1)),
-                                    inst.scoring_rule, inst.multiplier)
+            expected = mean_imputed(
+                row, inst, tuple(range(1, inst.n_items + 1)), inst.scoring_rule, inst.multiplier
+            )
             assert total == pytest.approx(expected, rel=1e-9, abs=1e-9)
             assert pd.isna(out["band"].iloc[i]) == (not inst.bands)
         else:
@@ -73,8 +77,11 @@ def test_validity_range_and_prorating(case):
 
 
 @SETTINGS
-@given(st.sampled_from([c for c in CODES if REG.get(c).subscales]).flatmap(
-    lambda code: administrations(code=code)))
+@given(
+    st.sampled_from([c for c in CODES if REG.get(c).subscales]).flatmap(
+        lambda code: administrations(code=code)
+    )
+)
 def test_subscales_are_prorated_within_the_subscale(case):
     inst, items = case
     out = score(items, inst)
@@ -133,10 +140,18 @@ BANDED = [c for c in CODES if REG.get(c).bands]
 
 
 @SETTINGS
-@given(st.sampled_from(BANDED).flatmap(lambda code: st.tuples(
-    st.just(code),
-    st.lists(st.floats(REG.get(code).total_min, REG.get(code).total_max, allow_nan=False),
-             min_size=1, max_size=20))))
+@given(
+    st.sampled_from(BANDED).flatmap(
+        lambda code: st.tuples(
+            st.just(code),
+            st.lists(
+                st.floats(REG.get(code).total_min, REG.get(code).total_max, allow_nan=False),
+                min_size=1,
+                max_size=20,
+            ),
+        )
+    )
+)
 def test_band_of_covers_the_whole_range_in_order(case):
     code, values = case
     inst = REG.get(code)
@@ -151,7 +166,8 @@ def test_band_of_covers_the_whole_range_in_order(case):
 def test_every_band_contains_its_own_ends(code):
     inst = REG.get(code)
     groups = [(inst.bands, inst.band_of)] + [
-        (sub.bands, sub.band_of) for sub in inst.subscales.values() if sub.bands]
+        (sub.bands, sub.band_of) for sub in inst.subscales.values() if sub.bands
+    ]
     for bands, band_of in groups:
         ends = [v for b in bands for v in (b.min, b.max)]
         labels = [b.label for b in bands for _ in (0, 1)]

@@ -57,8 +57,9 @@ def _claus(outcome):
 
 
 def _gds():
-    return _wide(_csv("clinicalsignificance/jacobson_1989.csv"), "subject", "time", "gds",
-                 "pre", "post")
+    return _wide(
+        _csv("clinicalsignificance/jacobson_1989.csv"), "subject", "time", "gds", "pre", "post"
+    )
 
 
 # --------------------------------------------------------------------------- published results
@@ -66,8 +67,7 @@ def _gds():
 
 def test_combined_vignette_bdi_cutoff_a():
     pre, post = _claus("bdi")
-    res = clinical_significance(pre, post, reliability=0.801, m_functional=7.69,
-                                sd_functional=7.52)
+    res = clinical_significance(pre, post, reliability=0.801, m_functional=7.69, sd_functional=7.52)
     assert res.attrs["cutoff"] == pytest.approx(19.16, abs=0.005)  # "Cutoff: 19.16"
     desc = res.attrs["cutoff_descriptives"]
     assert desc["m_clinical"] == pytest.approx(35.48, abs=0.005)  # "M Clinical 35.48"
@@ -79,8 +79,9 @@ def test_combined_vignette_bdi_cutoff_a():
 
 def test_statistical_vignette_bdi_cutoff_c():
     pre, post = _claus("bdi")
-    res = clinical_significance(pre, post, reliability=0.801, m_functional=7.69,
-                                sd_functional=7.52, cutoff_type="c")
+    res = clinical_significance(
+        pre, post, reliability=0.801, m_functional=7.69, sd_functional=7.52, cutoff_type="c"
+    )
     assert res.attrs["cutoff"] == pytest.approx(21.02, abs=0.005)  # "Cutoff: 21.02"
     moved = int((res["clinical_pre"] & res["functional_post"]).sum())
     back = int((~res["clinical_pre"] & ~res["functional_post"]).sum())
@@ -100,8 +101,16 @@ def test_statistical_vignette_bdi_cutoff_c():
 )
 def test_combined_snapshot_hamd(method, kwargs, expected):
     pre, post = _claus("hamd")
-    res = clinical_significance(pre, post, reliability=0.8, method=method, m_functional=8,
-                                sd_functional=8, cutoff_type="c", **kwargs)
+    res = clinical_significance(
+        pre,
+        post,
+        reliability=0.8,
+        method=method,
+        m_functional=8,
+        sd_functional=8,
+        cutoff_type="c",
+        **kwargs,
+    )
     assert _counts(res) == expected
     if method == "HA":
         group = res.attrs["ha_group_level"]
@@ -128,12 +137,14 @@ def test_v1_snapshot_jacobson1989_gds(method, kwargs, expected):
 
 def test_v1_snapshot_bdi_cutoff_c_and_ha_true_cutoff():
     pre, post = _claus("bdi")
-    jt = clinical_significance(pre, post, reliability=0.8, m_functional=8, sd_functional=8,
-                               cutoff_type="c")
+    jt = clinical_significance(
+        pre, post, reliability=0.8, m_functional=8, sd_functional=8, cutoff_type="c"
+    )
     assert round(jt.attrs["cutoff"], 2) == 21.6  # "a value of 21.6"
     assert _counts(jt) == (10, 8, 22, 0, 0)
-    ha = clinical_significance(pre, post, reliability=0.8, method="HA", m_functional=8,
-                               sd_functional=8, cutoff_type="c")
+    ha = clinical_significance(
+        pre, post, reliability=0.8, method="HA", m_functional=8, sd_functional=8, cutoff_type="c"
+    )
     desc = ha.attrs["cutoff_descriptives"]
     assert round(ha.attrs["cutoff"], 2) == 21.57  # "c_true" "21.57"
     assert round(desc["reliability_clinical"], 2) == 0.80
@@ -158,8 +169,11 @@ def test_v1_snapshot_gds_ha():
 def _v1_ha_counts(res) -> tuple[int, int, int]:
     improved_any = res["category"].isin(["recovered", "improved"])
     v1_recovered = improved_any & (-res["cs_indiv"] > Z95)  # lower is better
-    return (int(v1_recovered.sum()), int((improved_any & ~v1_recovered).sum()),
-            int((res["category"] == "unchanged").sum()))
+    return (
+        int(v1_recovered.sum()),
+        int((improved_any & ~v1_recovered).sum()),
+        int((res["category"] == "unchanged").sum()),
+    )
 
 
 # --------------------------------------------------------------------------- cut-off formulas
@@ -170,9 +184,11 @@ def test_jt_cutoffs_hand_computed():
     # higher is better (e.g. DAS): a = M_c + 2 SD_c; b = M_f - 2 SD; c weighted by the other SD
     assert jt_cutoff(m_c, sd_c, cutoff_type="a", better="higher") == pytest.approx(70.7 + 47.6)
     assert jt_cutoff(m_c, sd_c, m_f, sd_f, cutoff_type="b", better="higher") == pytest.approx(
-        114.8 - 2 * 23.8)
-    assert jt_cutoff(m_c, sd_c, m_f, sd_f, cutoff_type="b", better="higher",
-                     criterion_b_sd="functional") == pytest.approx(114.8 - 2 * 17.8)
+        114.8 - 2 * 23.8
+    )
+    assert jt_cutoff(
+        m_c, sd_c, m_f, sd_f, cutoff_type="b", better="higher", criterion_b_sd="functional"
+    ) == pytest.approx(114.8 - 2 * 17.8)
     c = (23.8 * 114.8 + 17.8 * 70.7) / (23.8 + 17.8)
     assert jt_cutoff(m_c, sd_c, m_f, sd_f, cutoff_type="c", better="higher") == pytest.approx(c)
     # lower is better flips a and b, not c
@@ -191,7 +207,8 @@ def test_jt1991_das_cutoff_c_from_spanier_norms():
     Criterion a is 118.3 and b (functional SD) 79.2.
     """
     assert jt_cutoff(70.7, 23.8, 114.8, 17.8, cutoff_type="c", better="higher") == pytest.approx(
-        95.93, abs=0.005)
+        95.93, abs=0.005
+    )
 
 
 def test_cutoff_argument_errors():
@@ -267,8 +284,15 @@ def test_score_exactly_on_cutoff_is_neither():
 
 def test_fixed_cutoff_overrides_and_reports_descriptives():
     pre, post = _claus("bdi")
-    res = clinical_significance(pre, post, reliability=0.801, cutoff=13.5, m_functional=7.69,
-                                sd_functional=7.52, cutoff_type="c")
+    res = clinical_significance(
+        pre,
+        post,
+        reliability=0.801,
+        cutoff=13.5,
+        m_functional=7.69,
+        sd_functional=7.52,
+        cutoff_type="c",
+    )
     assert res.attrs["cutoff"] == 13.5
     desc = res.attrs["cutoff_descriptives"]
     assert desc["type"] == "fixed"
@@ -285,16 +309,42 @@ def test_clinical_overrides():
 
 def test_output_columns_and_attrs():
     pre, post = _claus("hamd")
-    res = clinical_significance(pre, post, reliability=0.8, method="HA", m_functional=8,
-                                sd_functional=8, cutoff_type="c")
-    assert list(res.columns) == ["pre", "post", "change", "rci", "clinical_pre",
-                                 "functional_post", "cs_indiv", "clinical_post", "category"]
-    for key in ("cutoff", "cutoff_descriptives", "method", "critical_value", "s_diff",
-                "reliability", "n", "n_dropped", "better"):
+    res = clinical_significance(
+        pre, post, reliability=0.8, method="HA", m_functional=8, sd_functional=8, cutoff_type="c"
+    )
+    assert list(res.columns) == [
+        "pre",
+        "post",
+        "change",
+        "rci",
+        "clinical_pre",
+        "functional_post",
+        "cs_indiv",
+        "clinical_post",
+        "category",
+    ]
+    for key in (
+        "cutoff",
+        "cutoff_descriptives",
+        "method",
+        "critical_value",
+        "s_diff",
+        "reliability",
+        "n",
+        "n_dropped",
+        "better",
+    ):
         assert key in res.attrs
     jt = clinical_significance(pre, post, reliability=0.8)
-    assert list(jt.columns) == ["pre", "post", "change", "rci", "clinical_pre",
-                                "functional_post", "category"]
+    assert list(jt.columns) == [
+        "pre",
+        "post",
+        "change",
+        "rci",
+        "clinical_pre",
+        "functional_post",
+        "category",
+    ]
 
 
 def _one(pre: float, post: float, **kw) -> str:
@@ -318,8 +368,9 @@ def test_fixed_threshold_and_instrument_side_for_one_client():
 
 def test_clinical_side_needs_a_fixed_cutoff():
     with pytest.raises(ValueError, match="clinical_side"):
-        clinical_significance(pd.Series([1.0, 2.0]), pd.Series([1.0, 2.0]), threshold=1,
-                              clinical_side=">=")
+        clinical_significance(
+            pd.Series([1.0, 2.0]), pd.Series([1.0, 2.0]), threshold=1, clinical_side=">="
+        )
 
 
 def test_categories_from_elsewhere_combine_with_the_cutoff():

@@ -20,8 +20,11 @@ def assert_same(a, b) -> None:
     for name in FRAMES:
         x, y = getattr(a, name), getattr(b, name)
         keys = list(x.columns[:2])
-        pd.testing.assert_frame_equal(x.sort_values(keys).reset_index(drop=True),
-                                      y.sort_values(keys).reset_index(drop=True), obj=name)
+        pd.testing.assert_frame_equal(
+            x.sort_values(keys).reset_index(drop=True),
+            y.sort_values(keys).reset_index(drop=True),
+            obj=name,
+        )
 
 
 @pytest.fixture
@@ -43,8 +46,14 @@ def test_raw_export_loads_like_the_csv_original() -> None:
     assert ds.n_rejected == 0
     assert_same(ds, load(DATA / "expected", as_of=AS_OF))
     assert ds.counts.set_index("table")["read"].to_dict() == {
-        "clients": 2, "sessions": 3, "goals": 0, "goal_ratings": 0, "administrations": 6,
-        "homework": 0, "events": 0}
+        "clients": 2,
+        "sessions": 3,
+        "goals": 0,
+        "goal_ratings": 0,
+        "administrations": 6,
+        "homework": 0,
+        "events": 0,
+    }
 
 
 def test_labels_export_and_folder_location(project: Path) -> None:
@@ -55,8 +64,9 @@ def test_labels_export_and_folder_location(project: Path) -> None:
 
 
 def test_value_not_a_choice_is_a_reject_with_its_line(project: Path) -> None:
-    edit(project / "records.csv", "2026-03-02,1,1,1,0,1,0,1,0,0,5",
-         "2026-03-02,1,1,7,0,1,0,1,0,0,5")
+    edit(
+        project / "records.csv", "2026-03-02,1,1,1,0,1,0,1,0,0,5", "2026-03-02,1,1,7,0,1,0,1,0,0,5"
+    )
     edit(project / "records.csv", "2026-01-26,3,2", "2026-01-26,9,2")
     ds = load(project, as_of=AS_OF)
     rejects = ds.rejects.set_index("table")
@@ -65,8 +75,7 @@ def test_value_not_a_choice_is_a_reject_with_its_line(project: Path) -> None:
     assert admin["reason"] == "'7' is not a choice of phq9_3 (0, 1, 2, 3)"
     assert "PHQ-9 +0, GAD-7 +10" in admin["file"]
     session = rejects.loc["sessions"]
-    assert session["line"] == 4 and "'9' is not a choice of session_attendance" in \
-        session["reason"]
+    assert session["line"] == 4 and "'9' is not a choice of session_attendance" in session["reason"]
 
 
 def test_reported_total_is_checked_not_trusted(project: Path) -> None:
@@ -108,14 +117,18 @@ def test_missing_files_and_broken_mapping(project: Path) -> None:
 def test_answer_codes_that_are_not_scores(project: Path) -> None:
     """A project coding answers 1..4 maps them with ``scores``."""
     dictionary = project / "dictionary.csv"
-    edit(dictionary, "0, Not at all | 1, Several days | 2, More than half the days | 3, Nearly "
-         "every day", "1, Not at all | 2, Several days | 3, More than half the days | 4, Nearly "
-         "every day", count=-1)
+    edit(
+        dictionary,
+        "0, Not at all | 1, Several days | 2, More than half the days | 3, Nearly every day",
+        "1, Not at all | 2, Several days | 3, More than half the days | 4, Nearly every day",
+        count=-1,
+    )
     records = project / "records.csv"
     lines = records.read_text().splitlines()
     header = lines[0].split(",")
-    items = [i for i, h in enumerate(header) if h.startswith(("phq9_", "gad7_"))
-             and h[5:].isdigit()]
+    items = [
+        i for i, h in enumerate(header) if h.startswith(("phq9_", "gad7_")) and h[5:].isdigit()
+    ]
     out = [lines[0]]
     for line in lines[1:]:
         cells = line.split(",")
@@ -124,10 +137,16 @@ def test_answer_codes_that_are_not_scores(project: Path) -> None:
                 cells[i] = str(int(cells[i]) + 1)
         out.append(",".join(cells))
     records.write_text("\n".join(out) + "\n")
-    edit(project / "redcap.yaml", "    # scores: {1: 0, 2: 1, 3: 2, 4: 3}",
-         "    scores: {1: 0, 2: 1, 3: 2, 4: 3}")
-    edit(project / "redcap.yaml", "    total: gad7_total",
-         "    total: gad7_total\n    scores: {1: 0, 2: 1, 3: 2, 4: 3}")
+    edit(
+        project / "redcap.yaml",
+        "    # scores: {1: 0, 2: 1, 3: 2, 4: 3}",
+        "    scores: {1: 0, 2: 1, 3: 2, 4: 3}",
+    )
+    edit(
+        project / "redcap.yaml",
+        "    total: gad7_total",
+        "    total: gad7_total\n    scores: {1: 0, 2: 1, 3: 2, 4: 3}",
+    )
     ds = load(project, as_of=AS_OF)
     assert ds.n_rejected == 0
     assert_same(ds, load(DATA / "expected", as_of=AS_OF))

@@ -28,8 +28,17 @@ from therapy_outcomes.sources.sql import safe_url
 from therapy_outcomes.sources.sql_copy import copy_to_sql
 
 AS_OF = "2026-10-31"
-TABLES = ["clients", "sessions", "goals", "goal_ratings", "administrations", "responses",
-          "scores", "homework", "events"]
+TABLES = [
+    "clients",
+    "sessions",
+    "goals",
+    "goal_ratings",
+    "administrations",
+    "responses",
+    "scores",
+    "homework",
+    "events",
+]
 
 
 def _pg_bindir() -> Path | None:
@@ -52,8 +61,10 @@ def postgres_url() -> Iterator[str]:
     bindir = _pg_bindir()
     if bindir is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not found; CI must install "
-                        "the Debian package 'postgresql'")
+            pytest.fail(
+                "PostgreSQL server binaries (initdb, pg_ctl) not found; CI must install "
+                "the Debian package 'postgresql'"
+            )
         pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
     root = Path(tempfile.mkdtemp(prefix="to-pg-"))
     data, log = root / "data", root / "server.log"
@@ -63,16 +74,45 @@ def postgres_url() -> Iterator[str]:
         os.chown(root, user.pw_uid, user.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
-    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-A", "trust",
-                    "-U", "postgres", "--no-sync"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *run_as,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+    )
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o",
-                    options, "-w", "start"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *run_as,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-o",
+            options,
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                        "-w", "stop"], capture_output=True)
+        subprocess.run(
+            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -90,7 +130,8 @@ def _same(a, b) -> None:
         x, y = getattr(a, name), getattr(b, name)
         keys = list(x.columns)
         pd.testing.assert_frame_equal(
-            x.sort_values(keys).reset_index(drop=True), y.sort_values(keys).reset_index(drop=True),
+            x.sort_values(keys).reset_index(drop=True),
+            y.sort_values(keys).reset_index(drop=True),
             obj=name,
         )
 
@@ -120,10 +161,18 @@ def test_postgresql_table_names_are_configurable(postgres_url: str) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text("create schema if not exists clinic"))
         conn.execute(sa.text("drop table if exists clinic.people"))
-        conn.execute(sa.text("create table clinic.people (client_id text primary key, "
-                             "site text, therapist_id text, referred_on date, birth_year int)"))
-        conn.execute(sa.text("insert into clinic.people values ('C2', 'South', 'T2', "
-                             "'2026-02-01', 1970), ('C1', 'North', 'T1', '2026-01-05', null)"))
+        conn.execute(
+            sa.text(
+                "create table clinic.people (client_id text primary key, "
+                "site text, therapist_id text, referred_on date, birth_year int)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "insert into clinic.people values ('C2', 'South', 'T2', "
+                "'2026-02-01', 1970), ('C1', 'North', 'T1', '2026-01-05', null)"
+            )
+        )
     engine.dispose()
     ds = load(f"{postgres_url}?schema=clinic&clients=people", as_of=AS_OF)
     assert ds.clients["client_id"].tolist() == ["C1", "C2"]  # primary-key order
@@ -139,8 +188,11 @@ def test_postgresql_missing_column_is_one_clear_error(postgres_url: str) -> None
         conn.execute(sa.text("drop table if exists bad_clients"))
         conn.execute(sa.text("create table bad_clients (client_id text, site text)"))
     engine.dispose()
-    with pytest.raises(DatasetReadError, match=r"sql:bad_clients: required columns missing: "
-                                               r"therapist_id, referred_on"):
+    with pytest.raises(
+        DatasetReadError,
+        match=r"sql:bad_clients: required columns missing: "
+        r"therapist_id, referred_on",
+    ):
         load(f"{postgres_url}?clients=bad_clients", as_of=AS_OF)
 
 
@@ -182,8 +234,9 @@ def test_sqlite_missing_clients_table_and_missing_column(tmp_path: Path) -> None
     url = _sqlite(tmp_path / "empty.db", "create table sessions (session_id text)")
     with pytest.raises(DatasetReadError, match=r"no table 'clients'.*tables found: sessions"):
         load(url)
-    url = _sqlite(tmp_path / "cols.db", "create table clients (client_id text, site text, "
-                  "therapist_id text)")
+    url = _sqlite(
+        tmp_path / "cols.db", "create table clients (client_id text, site text, therapist_id text)"
+    )
     with pytest.raises(DatasetReadError, match="required column missing: referred_on"):
         load(url)
 
@@ -197,7 +250,9 @@ def test_sqlite_not_a_database_is_one_error(tmp_path: Path) -> None:
 
 def test_safe_url_and_source_never_show_password(tmp_path: Path) -> None:
     assert safe_url("postgresql://a:pw@h/db?prefix=x_") == "postgresql://a@h/db"
-    url = _sqlite(tmp_path / "c.db", "create table clients (client_id text, site text, "
-                  "therapist_id text, referred_on text)")
+    url = _sqlite(
+        tmp_path / "c.db",
+        "create table clients (client_id text, site text, therapist_id text, referred_on text)",
+    )
     ds = load(url, as_of=AS_OF)
     assert ds.source == url and "pw" not in str(ds.source)

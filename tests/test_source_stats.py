@@ -14,12 +14,25 @@ from therapy_outcomes.loading.tables import spec
 pyreadstat = pytest.importorskip("pyreadstat")
 
 AS_OF = "2026-10-31"
-TABLES = ["clients", "sessions", "goals", "goal_ratings", "administrations", "responses",
-          "scores", "homework", "events"]
+TABLES = [
+    "clients",
+    "sessions",
+    "goals",
+    "goal_ratings",
+    "administrations",
+    "responses",
+    "scores",
+    "homework",
+    "events",
+]
 SEX = {1.0: "female", 2.0: "male", 3.0: "other", 4.0: "unknown"}
 ATTENDANCE = {1.0: "attended", 2.0: "cancelled", 3.0: "did_not_attend"}
-ANSWERS = {0.0: "Not at all", 1.0: "Several days", 2.0: "More than half the days",
-           3.0: "Nearly every day"}
+ANSWERS = {
+    0.0: "Not at all",
+    1.0: "Several days",
+    2.0: "More than half the days",
+    3.0: "Nearly every day",
+}
 
 
 def typed(name: str, path: Path) -> tuple[pd.DataFrame, dict]:
@@ -63,8 +76,9 @@ def assert_same(a, b) -> None:
 
 
 @pytest.mark.parametrize("suffix", [".sav", ".dta"])
-def test_demo_clinic_as_spss_or_stata_loads_like_the_csv(demo: Path, tmp_path: Path,
-                                                         suffix: str) -> None:
+def test_demo_clinic_as_spss_or_stata_loads_like_the_csv(
+    demo: Path, tmp_path: Path, suffix: str
+) -> None:
     folder = tmp_path / "stats"
     folder.mkdir()
     for csv_file in demo.glob("*.csv"):
@@ -81,13 +95,21 @@ def test_demo_clinic_as_spss_or_stata_loads_like_the_csv(demo: Path, tmp_path: P
 
 
 def test_bad_case_is_a_reject_with_its_case_number(tmp_path: Path) -> None:
-    clients = pd.DataFrame({"client_id": ["C1", "C2", "C3"], "site": ["North"] * 3,
-                            "therapist_id": ["T1"] * 3,
-                            "referred_on": pd.to_datetime(["2026-01-05", "2026-01-06",
-                                                           "2026-01-07"]),
-                            "sex": [1.0, 5.0, 2.0], "birth_year": [1980.0, 1990.5, 1970.0]})
-    pyreadstat.write_sav(clients, tmp_path / "clients.sav",
-                         variable_value_labels={"sex": {1.0: "female", 2.0: "male"}})
+    clients = pd.DataFrame(
+        {
+            "client_id": ["C1", "C2", "C3"],
+            "site": ["North"] * 3,
+            "therapist_id": ["T1"] * 3,
+            "referred_on": pd.to_datetime(["2026-01-05", "2026-01-06", "2026-01-07"]),
+            "sex": [1.0, 5.0, 2.0],
+            "birth_year": [1980.0, 1990.5, 1970.0],
+        }
+    )
+    pyreadstat.write_sav(
+        clients,
+        tmp_path / "clients.sav",
+        variable_value_labels={"sex": {1.0: "female", 2.0: "male"}},
+    )
     ds = load(tmp_path, as_of=AS_OF)
     assert ds.rejects["line"].tolist() == [2, 2]
     assert set(ds.rejects["column"]) == {"sex", "birth_year"}

@@ -1,7 +1,7 @@
 """Alerts: which clients may be getting worse, or need attention, and why.
 
-:func:`alerts` applies six rules to a :class:`~therapy_outcomes.loading.dataset.Dataset` and returns one
-row per alert, each with a plain-language explanation that quotes the numbers behind it;
+:func:`alerts` applies six rules to a :class:`~therapy_outcomes.loading.dataset.Dataset` and
+returns one row per alert, each with a plain-language explanation that quotes the numbers behind it;
 :func:`alerts_for_client` does the same for one client.
 
 Rules
@@ -27,11 +27,11 @@ floating-point noise cannot move a score across a boundary.
     Per client, instrument and rater, the latest valid score (not the intake) at session ``s``
     is beyond the one-sided ``percentile`` bound of the expected-recovery model in the worse
     direction, strictly (``score > bound`` when lower is better, ``score < bound`` when higher
-    is better); see :mod:`therapy_outcomes.outcomes.expected_recovery` (Finch, Lambert & Schaalje 2001; reference
-    E1, E3). Without ``model=`` a model is fitted per outcome instrument on the dataset itself
-    (all clients, data up to ``as_of``, session number = position among valid scores);
-    instruments with too few clients are skipped (``attrs["skipped"]``). The models used, their
-    fit date and N are in ``attrs["models"]``. The SRS (an alliance measure) is not modelled.
+    is better); see :mod:`therapy_outcomes.outcomes.expected_recovery` (Finch, Lambert & Schaalje
+    2001; reference E1, E3). Without ``model=`` a model is fitted per outcome instrument on the
+    dataset itself (all clients, data up to ``as_of``, session number = position among valid
+    scores); instruments with too few clients are skipped (``attrs["skipped"]``). The models used,
+    their fit date and N are in ``attrs["models"]``. The SRS (an alliance measure) is not modelled.
 ``low_alliance`` (medium)
     The client's latest valid SRS is below ``srs_cutoff`` (strict ``<``, as OpenFIT: "clients
     who score below 36 are indicating a dissatisfaction with the session"; ``srs_cutoff_side=
@@ -91,9 +91,9 @@ from therapy_outcomes.alerts._common import (
     open_episodes,
     ordinal,
 )
-from therapy_outcomes.loading.dataset import Dataset
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.instruments import UnknownInstrumentError
+from therapy_outcomes.loading.dataset import Dataset
 from therapy_outcomes.outcomes.expected_recovery import (
     ExpectedRecoveryModel,
     NotEnoughData,
@@ -184,16 +184,39 @@ def alerts(
     >>> set(table.loc[table["kind"] == "risk_item", "audience"])
     {'clinician'}
     """
-    stamp, chosen, wanted = _check(ds, as_of, kinds, instruments, percentile, srs_cutoff,
-                                   srs_cutoff_side, srs_drop, no_measure_weeks)
+    stamp, chosen, wanted = _check(
+        ds,
+        as_of,
+        kinds,
+        instruments,
+        percentile,
+        srs_cutoff,
+        srs_cutoff_side,
+        srs_drop,
+        no_measure_weeks,
+    )
     models, model_info = _models(ds, stamp, chosen, wanted, model, percentile, min_clients)
     view = _view(ds, stamp, chosen, None)
-    out = _run(view, wanted, models, percentile, srs_cutoff, srs_cutoff_side, srs_drop,
-               no_measure_weeks)
-    out.attrs = _attrs(view, wanted, model_info, percentile, srs_cutoff, srs_cutoff_side,
-                       srs_drop, no_measure_weeks, chosen)
-    log.info("alerts as of %s: %d alerts for %d clients", stamp.date(), len(out),
-             out["client_id"].nunique())
+    out = _run(
+        view, wanted, models, percentile, srs_cutoff, srs_cutoff_side, srs_drop, no_measure_weeks
+    )
+    out.attrs = _attrs(
+        view,
+        wanted,
+        model_info,
+        percentile,
+        srs_cutoff,
+        srs_cutoff_side,
+        srs_drop,
+        no_measure_weeks,
+        chosen,
+    )
+    log.info(
+        "alerts as of %s: %d alerts for %d clients",
+        stamp.date(),
+        len(out),
+        out["client_id"].nunique(),
+    )
     return out
 
 
@@ -205,7 +228,8 @@ def alerts_for_client(ds: Dataset, client_id: str, **kw: Any) -> pd.DataFrame:
     a recovery curve needs many clients. The result carries no other client's data: its rows
     are this client's, and ``attrs["models"]`` holds only model summaries (coefficients,
     variance components, fit date, N, intake mean and SD). To report many clients, fit the
-    models once (:func:`therapy_outcomes.outcomes.expected_recovery.fit_expected_recovery`) and pass them in.
+    models once (:func:`therapy_outcomes.outcomes.expected_recovery.fit_expected_recovery`) and
+    pass them in.
 
     Parameters
     ----------
@@ -245,18 +269,41 @@ def alerts_for_client(ds: Dataset, client_id: str, **kw: Any) -> pd.DataFrame:
         raise ParameterError(f"unknown client {client_id!r}: not in the clients table")
     params = {**_DEFAULTS, **kw}
     stamp, chosen, wanted = _check(
-        ds, params["as_of"], params["kinds"], params["instruments"], params["percentile"],
-        params["srs_cutoff"], params["srs_cutoff_side"], params["srs_drop"],
+        ds,
+        params["as_of"],
+        params["kinds"],
+        params["instruments"],
+        params["percentile"],
+        params["srs_cutoff"],
+        params["srs_cutoff_side"],
+        params["srs_drop"],
         params["no_measure_weeks"],
     )
-    models, model_info = _models(ds, stamp, chosen, wanted, params["model"],
-                                 params["percentile"], params["min_clients"])
+    models, model_info = _models(
+        ds, stamp, chosen, wanted, params["model"], params["percentile"], params["min_clients"]
+    )
     view = _view(ds, stamp, chosen, str(client_id))
-    out = _run(view, wanted, models, params["percentile"], params["srs_cutoff"],
-               params["srs_cutoff_side"], params["srs_drop"], params["no_measure_weeks"])
-    out.attrs = _attrs(view, wanted, model_info, params["percentile"], params["srs_cutoff"],
-                       params["srs_cutoff_side"], params["srs_drop"], params["no_measure_weeks"],
-                       chosen)
+    out = _run(
+        view,
+        wanted,
+        models,
+        params["percentile"],
+        params["srs_cutoff"],
+        params["srs_cutoff_side"],
+        params["srs_drop"],
+        params["no_measure_weeks"],
+    )
+    out.attrs = _attrs(
+        view,
+        wanted,
+        model_info,
+        params["percentile"],
+        params["srs_cutoff"],
+        params["srs_cutoff_side"],
+        params["srs_drop"],
+        params["no_measure_weeks"],
+        chosen,
+    )
     out.attrs["client_id"] = str(client_id)
     log.info("alerts for client %s as of %s: %d", client_id, stamp.date(), len(out))
     return out
@@ -370,12 +417,16 @@ def _models(
         else:
             try:
                 models[code] = fit_expected_recovery(
-                    upto, instrument=code, as_of=stamp, registry=ds.registry,
+                    upto,
+                    instrument=code,
+                    as_of=stamp,
+                    registry=ds.registry,
                     min_clients=min_clients,
                 )
             except NotEnoughData as exc:
                 info["skipped"].append(
-                    {"kind": "not_on_track", "instrument": code, "reason": str(exc)})
+                    {"kind": "not_on_track", "instrument": code, "reason": str(exc)}
+                )
                 log.info("not_on_track skipped for %s: too few clients", code)
                 continue
             fitted_on = "this dataset (all clients, data up to as_of)"
@@ -399,8 +450,7 @@ def _models(
     return models, info
 
 
-def _view(ds: Dataset, stamp: pd.Timestamp, chosen: tuple[str, ...], client: str | None
-          ) -> View:
+def _view(ds: Dataset, stamp: pd.Timestamp, chosen: tuple[str, ...], client: str | None) -> View:
     """The dataset's tables cut to ``as_of`` and, if given, to one client."""
     last = end_of_day(stamp)
 
@@ -444,11 +494,15 @@ def _run(
         elif kind == "not_on_track":
             found = _rules.not_on_track(view, models, percentile)
         elif kind == "low_alliance":
-            found = _rules.low_alliance(view, cutoff=srs_cutoff, cutoff_side=srs_cutoff_side,
-                                        drop=srs_drop)
+            found = _rules.low_alliance(
+                view, cutoff=srs_cutoff, cutoff_side=srs_cutoff_side, drop=srs_drop
+            )
         elif kind == "no_recent_measure":
-            found = [] if no_measure_weeks is None else _rules.no_recent_measure(
-                view, no_measure_weeks, open_now)
+            found = (
+                []
+                if no_measure_weeks is None
+                else _rules.no_recent_measure(view, no_measure_weeks, open_now)
+            )
         else:
             found = _rules.goal_overdue(view)
         log.debug("%s: %d alerts", kind, len(found))

@@ -142,8 +142,9 @@ def measure_name(code: str, rater: Any) -> str:
     return f"{code} ({rater}-rated)"
 
 
-def alert(kind: str, rule: str, client_id: Any, date: Any, explanation: str, **values: Any
-          ) -> dict[str, Any]:
+def alert(
+    kind: str, rule: str, client_id: Any, date: Any, explanation: str, **values: Any
+) -> dict[str, Any]:
     """One alert row with the kind's severity and audience filled in."""
     unknown = set(values) - set(COLUMNS)
     if unknown:
@@ -163,8 +164,19 @@ def alert(kind: str, rule: str, client_id: Any, date: Any, explanation: str, **v
 def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The alerts table with fixed columns and dtypes (also when there are no alerts)."""
     out = pd.DataFrame(rows, columns=list(COLUMNS))
-    text = ["client_id", "kind", "rule", "severity", "instrument", "audience", "explanation",
-            "rater", "administration_id", "goal_id", "item"]
+    text = [
+        "client_id",
+        "kind",
+        "rule",
+        "severity",
+        "instrument",
+        "audience",
+        "explanation",
+        "rater",
+        "administration_id",
+        "goal_id",
+        "item",
+    ]
     for col in text:
         out[col] = out[col].astype("string")
     for col in ("value", "reference", "threshold", "session_number", "expected"):

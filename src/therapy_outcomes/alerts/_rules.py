@@ -74,9 +74,11 @@ def risk_item(view: View) -> list[dict[str, Any]]:
     resp = view.responses
     if resp.empty:
         return rows
-    raters = view.scores.drop_duplicates("administration_id").set_index("administration_id")[
-        "rater"
-    ] if "rater" in view.scores else pd.Series(dtype="string")
+    raters = (
+        view.scores.drop_duplicates("administration_id").set_index("administration_id")["rater"]
+        if "rater" in view.scores
+        else pd.Series(dtype="string")
+    )
     for code in view.instruments:
         inst = view.instrument(code)
         if not inst.risk_items:
@@ -92,8 +94,14 @@ def risk_item(view: View) -> list[dict[str, Any]]:
             ]
             for rec in flagged.itertuples(index=False):
                 hits.append((rec, risk))
-        hits.sort(key=lambda h: (str(h[0].client_id), h[0].administered_on,
-                                 str(h[0].administration_id), h[1].item))
+        hits.sort(
+            key=lambda h: (
+                str(h[0].client_id),
+                h[0].administered_on,
+                str(h[0].administration_id),
+                h[1].item,
+            )
+        )
         by_admin: dict[str, list[tuple[Any, Any]]] = {}
         for rec, risk in hits:
             by_admin.setdefault(str(rec.administration_id), []).append((rec, risk))
@@ -275,9 +283,10 @@ def low_alliance(
     series = score_series(view.scores, code, as_of=view.as_of)
     if series.empty:
         return rows
-    series = series.assign(previous=series.groupby(["client_id", "rater"])["total"].shift(1),
-                           previous_on=series.groupby(["client_id", "rater"])[
-                               "administered_on"].shift(1))
+    series = series.assign(
+        previous=series.groupby(["client_id", "rater"])["total"].shift(1),
+        previous_on=series.groupby(["client_id", "rater"])["administered_on"].shift(1),
+    )
     last = series.groupby(["client_id", "rater"], sort=True).tail(1)
     for rec in last.to_dict("records"):
         total = round(float(rec["total"]), DECIMALS)
@@ -301,9 +310,16 @@ def low_alliance(
                     "at the next session."
                 )
                 rows.append(
-                    alert("low_alliance", "below_cutoff" if cutoff_side == "<" else
-                          "at_or_below_cutoff", rec["client_id"], rec["administered_on"], text,
-                          reference=float(cutoff), threshold=float(cutoff), **common)
+                    alert(
+                        "low_alliance",
+                        "below_cutoff" if cutoff_side == "<" else "at_or_below_cutoff",
+                        rec["client_id"],
+                        rec["administered_on"],
+                        text,
+                        reference=float(cutoff),
+                        threshold=float(cutoff),
+                        **common,
+                    )
                 )
         if drop is not None and pd.notna(rec["previous"]):
             fall = round(float(rec["previous"]) - total, DECIMALS)
@@ -315,9 +331,17 @@ def low_alliance(
                     "the previous session's SRS is flagged (OpenFIT)."
                 )
                 rows.append(
-                    alert("low_alliance", "drop_from_previous", rec["client_id"],
-                          rec["administered_on"], text, reference=float(rec["previous"]),
-                          reference_date=rec["previous_on"], threshold=float(drop), **common)
+                    alert(
+                        "low_alliance",
+                        "drop_from_previous",
+                        rec["client_id"],
+                        rec["administered_on"],
+                        text,
+                        reference=float(rec["previous"]),
+                        reference_date=rec["previous_on"],
+                        threshold=float(drop),
+                        **common,
+                    )
                 )
     return rows
 
@@ -397,15 +421,14 @@ def goal_overdue(view: View) -> list[dict[str, Any]]:
         return rows
     status = goals["status"].astype("string").str.strip().str.lower()
     due = goals["target_date"].dt.normalize()
-    late = (
-        (due < view.as_of).fillna(False).astype(bool)
-        & ~status.isin(list(CLOSED_GOAL_STATUSES)).fillna(False).astype(bool)
-    )
+    late = (due < view.as_of).fillna(False).astype(bool) & ~status.isin(
+        list(CLOSED_GOAL_STATUSES)
+    ).fillna(False).astype(bool)
     for rec in goals[late].sort_values(["client_id", "target_date", "goal_id"]).to_dict("records"):
         days = int((view.as_of - pd.Timestamp(rec["target_date"]).normalize()).days)
         state = rec["status"] if pd.notna(rec["status"]) else "no status"
         text = (
-            f"Goal {rec['goal_id']} (\"{rec['statement']}\") passed its target date of "
+            f'Goal {rec["goal_id"]} ("{rec["statement"]}") passed its target date of '
             f"{fmt_date(rec['target_date'])} {count(days, 'day')} before "
             f"{fmt_date(view.as_of)} and is still {state} (not achieved, discontinued or "
             "revised). Review it with the client."

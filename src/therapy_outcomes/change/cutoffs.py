@@ -90,8 +90,12 @@ def jt_cutoff(
         if criterion_b_sd == "clinical":
             sd_b = sd_c
         elif criterion_b_sd == "functional":
-            sd_b = _need(sd_functional, "sd_functional", why + " with criterion_b_sd='functional'",
-                         positive=True)
+            sd_b = _need(
+                sd_functional,
+                "sd_functional",
+                why + " with criterion_b_sd='functional'",
+                positive=True,
+            )
         else:
             raise ValueError(
                 f"criterion_b_sd must be 'clinical' or 'functional', not {criterion_b_sd!r}"

@@ -148,9 +148,7 @@ def reliable_change_hlm(
         )
 
     exog = np.column_stack([np.ones(len(used)), used[time].to_numpy()])
-    model = MixedLM(
-        used[outcome].to_numpy(), exog, groups=used[id].to_numpy(), exog_re=exog.copy()
-    )
+    model = MixedLM(used[outcome].to_numpy(), exog, groups=used[id].to_numpy(), exog_re=exog.copy())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         fit = model.fit(reml=True)

@@ -1,10 +1,11 @@
 """Reliable change index (RCI) formulas, one function per method.
 
 Each function takes the complete pre/post pairs (no missing values; see
-:func:`therapy_outcomes.change.reliable.reliable_change` for the user-facing wrapper that drops incomplete
-pairs, validates arguments and classifies) and returns the RCI as a :class:`pandas.Series` aligned
-with ``pre``. The quantities used on the way (standard errors, denominators, reliabilities) are put
-in the returned Series' ``.attrs`` so that a report can show its working.
+:func:`therapy_outcomes.change.reliable.reliable_change` for the user-facing wrapper that drops
+incomplete pairs, validates arguments and classifies) and returns the RCI as a
+:class:`pandas.Series` aligned with ``pre``. The quantities used on the way (standard errors,
+denominators, reliabilities) are put in the returned Series' ``.attrs`` so that a report can show
+its working.
 
 All sample statistics are computed from the pairs passed in: means and standard deviations with
 ``n - 1`` in the denominator, the pre-post correlation as Pearson's r. The formulas follow the

@@ -2,8 +2,8 @@
 
 :func:`reliable_change` classifies each client's pre-post change as improved, unchanged or
 deteriorated, either with a reliable change index (JT, GLN, HLL, EN, NK, HA; formulas in
-:mod:`therapy_outcomes.change.rci_methods`) or with a fixed point threshold (``threshold=``, e.g. the
-6-point PHQ-9 criterion of NHS Talking Therapies). For more than two measurements per client see
+:mod:`therapy_outcomes.change.rci_methods`) or with a fixed point threshold (``threshold=``, e.g.
+the 6-point PHQ-9 criterion of NHS Talking Therapies). For more than two measurements per client see
 :func:`therapy_outcomes.change.hlm.reliable_change_hlm`; for recovered/harmed see
 :func:`therapy_outcomes.change.significance.clinical_significance`.
 
@@ -232,7 +232,7 @@ def reliable_change(
     if meth == "HLM":
         raise ValueError(
             "method='HLM' needs all measurements of each client, not a pre/post pair: call "
-            "therapy_outcomes.change.hlm.reliable_change_hlm(long_data, id=..., time=..., outcome=...)"
+            "therapy_outcomes.reliable_change_hlm(long_data, id=..., time=..., outcome=...)"
         )
     if threshold is None and meth not in RCI_METHODS:
         raise ValueError(f"method must be one of {', '.join(RCI_METHODS)}, not {method!r}")

@@ -17,8 +17,8 @@ nor functional): ``clinical_pre = direction * pre < direction * cutoff`` and
 better, -1 if lower is better).
 
 For ``method="HA"`` the Hageman & Arrindell (1999) rules of ``clinicalsignificance`` 3.x apply
-(not the older 1.2.0 rules): the "true" cut-off (:func:`therapy_outcomes.change.cutoffs.ha_cutoff`) and
-the individual test ``cs_indiv = (M_post + (post - M_post) r_xx,post - cutoff) /
+(not the older 1.2.0 rules): the "true" cut-off (:func:`therapy_outcomes.change.cutoffs.ha_cutoff`)
+and the individual test ``cs_indiv = (M_post + (post - M_post) r_xx,post - cutoff) /
 (sqrt(r_xx,post) SE)``; ``functional_post = clinical_pre & direction * cs_indiv > z(1 - alpha)``
 and ``clinical_post = ~clinical_pre & direction * cs_indiv < -z(1 - alpha)``. The five categories
 then follow the same rules as above.
@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from therapy_outcomes.change.reliable import reliable_change
 from therapy_outcomes.change.cutoffs import CriterionBSD, CutoffType, ha_cutoff, jt_cutoff
+from therapy_outcomes.change.reliable import reliable_change
 
 __all__ = ["SIGNIFICANCE_CATEGORIES", "clinical_significance"]
 
@@ -72,13 +72,15 @@ def clinical_significance(
 ) -> pd.DataFrame:
     """Recovered / improved / unchanged / deteriorated / harmed for each client.
 
-    Reliable change comes from :func:`therapy_outcomes.change.reliable.reliable_change` with the same
-    ``method``, ``reliability``, ``reliability_post``, ``better`` and ``alpha``. The cut-off is:
+    Reliable change comes from :func:`therapy_outcomes.change.reliable.reliable_change` with the
+    same ``method``, ``reliability``, ``reliability_post``, ``better`` and ``alpha``. The
+    cut-off is:
 
     - ``cutoff=`` if given (e.g. an instrument's published clinical cut-off); the descriptives are
       still reported, with type ``"fixed"``;
-    - otherwise J&T criterion ``cutoff_type`` a, b or c (:func:`therapy_outcomes.change.cutoffs.jt_cutoff`)
-      for JT, GLN, HLL, EN and NK, and the Hageman-Arrindell "true" cut-off
+    - otherwise J&T criterion ``cutoff_type`` a, b or c
+      (:func:`therapy_outcomes.change.cutoffs.jt_cutoff`) for JT, GLN, HLL, EN and NK, and the
+      Hageman-Arrindell "true" cut-off
       (:func:`therapy_outcomes.change.cutoffs.ha_cutoff`) for HA.
 
     The clinical mean and SD default to those of the pre scores of the complete pairs. Criterion
@@ -108,8 +110,8 @@ def clinical_significance(
         Which SD defines criterion b (see above).
     threshold : float, optional
         Classify reliable change by a fixed number of points instead of an RCI (as
-        :func:`therapy_outcomes.change.reliable.reliable_change` with ``threshold=``; inclusive: a change
-        of at least ``threshold`` counts). Not with ``method="HA"``.
+        :func:`therapy_outcomes.change.reliable.reliable_change` with ``threshold=``; inclusive: a
+        change of at least ``threshold`` counts). Not with ``method="HA"``.
     clinical_side : {">=", ">", "<=", "<"}, optional
         With a fixed ``cutoff``: the side that counts as clinical, stated by the instrument's
         definition (PHQ-9: ``">="`` 10). Then ``clinical_pre = pre <side> cutoff`` and
@@ -157,9 +159,7 @@ def clinical_significance(
     if threshold is not None and method.upper() == "HA":
         raise ValueError("threshold= classifies by fixed points; it cannot be combined with HA")
     if clinical_side is not None and (cutoff is None or clinical_side not in _SIDES):
-        raise ValueError(
-            "clinical_side needs a fixed cutoff= and one of: " + ", ".join(_SIDES)
-        )
+        raise ValueError("clinical_side needs a fixed cutoff= and one of: " + ", ".join(_SIDES))
     if rc_categories is not None:
         if method.upper() == "HA":
             raise ValueError("rc_categories cannot be combined with HA's own cut-off rules")
@@ -167,8 +167,10 @@ def clinical_significance(
         rc = reliable_change(pre, post, better=better, threshold=math.inf)
         given = rc_categories.reindex(rc.index)
         if given.isna().any() or not given.isin(["improved", "unchanged", "deteriorated"]).all():
-            raise ValueError("rc_categories must give improved, unchanged or deteriorated "
-                             "for every complete pair")
+            raise ValueError(
+                "rc_categories must give improved, unchanged or deteriorated "
+                "for every complete pair"
+            )
         rc["category"] = given.astype(str).to_numpy()
         rc.attrs["method"] = "given"
     else:

@@ -168,8 +168,8 @@ def instruments(
     ] = None,
 ) -> None:
     """List the instrument definitions: items, range, direction, cut-off, reliable change."""
-    from therapy_outcomes.loading.dataset import _with_dataset_definitions
     from therapy_outcomes.instruments import default_registry
+    from therapy_outcomes.loading.dataset import _with_dataset_definitions
 
     reg = default_registry()
     if data is not None:

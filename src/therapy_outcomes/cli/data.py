@@ -26,9 +26,11 @@ data_app.add_typer(export_app, name="export")
 
 Source = Annotated[
     str,
-    typer.Argument(help="A dataset folder or workbook, a FHIR file or folder, a REDCap "
-                        "mapping (redcap.yaml), a folder of .sav/.dta files, or a database "
-                        "URL (postgresql://..., sqlite:///...)."),
+    typer.Argument(
+        help="A dataset folder or workbook, a FHIR file or folder, a REDCap "
+        "mapping (redcap.yaml), a folder of .sav/.dta files, or a database "
+        "URL (postgresql://..., sqlite:///...)."
+    ),
 ]
 AsOf = Annotated[
     str | None,
@@ -65,8 +67,8 @@ def import_(
     accepted, 1 when rows were rejected (they are listed, not written), 2 when the source could
     not be read.
     """
-    from therapy_outcomes.loading.dataset import DEFINITION_FILES, load
     from therapy_outcomes.export.tables_out import dataset_tables, write_table
+    from therapy_outcomes.loading.dataset import DEFINITION_FILES, load
 
     ds = load(source, as_of=as_of, instruments=instruments)
     out.mkdir(parents=True, exist_ok=True)
@@ -91,8 +93,11 @@ def research(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the export into.")],
     key_file: Annotated[
         Path | None,
-        typer.Option("--key-file", help="File holding the HMAC key (default: environment "
-                                         "variable THERAPY_OUTCOMES_RESEARCH_KEY)."),
+        typer.Option(
+            "--key-file",
+            help="File holding the HMAC key (default: environment "
+            "variable THERAPY_OUTCOMES_RESEARCH_KEY).",
+        ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
     k: Annotated[int, typer.Option("--k", min=2, help="Smallest allowed cell.")] = 5,
@@ -103,8 +108,9 @@ def research(
     ] = None,
     quasi: Annotated[
         str,
-        typer.Option("--quasi-identifiers", help="Comma-separated client columns checked for "
-                                                  "small cells."),
+        typer.Option(
+            "--quasi-identifiers", help="Comma-separated client columns checked for small cells."
+        ),
     ] = "site,sex,age_band",
     as_of: AsOf = None,
     instruments: Instruments = None,
@@ -112,27 +118,42 @@ def research(
     """Write a de-identified copy for sharing: keyed pseudonyms, shifted dates, no free text,
     age bands, small cells generalised. The key is never written."""
     from therapy_outcomes.cli.app import _table, console
-    from therapy_outcomes.loading.dataset import load
     from therapy_outcomes.export.research import export_research, read_key
+    from therapy_outcomes.loading.dataset import load
 
     key = read_key(key_file)
     ds = load(data, as_of=as_of, instruments=instruments)
     result = export_research(
-        ds, out, key, fmt=fmt, k=k, dates=dates, keep=tuple(keep or ()),
+        ds,
+        out,
+        key,
+        fmt=fmt,
+        k=k,
+        dates=dates,
+        keep=tuple(keep or ()),
         quasi_identifiers=tuple(q.strip() for q in quasi.split(",") if q.strip()),
     )
     rows = pd.DataFrame({"rows": result.rows}).rename_axis("table")
     console.print(_table(rows, f"De-identified export written to {out}"))
     steps = result.report[result.report["section"] == "generalisation"]
     if len(steps):
-        console.print(_table(steps[["quasi_identifier", "action", "clients_changed"]],
-                             "Generalised for small cells", index=False))
-    console.print(f"Every combination of quasi-identifiers has at least {result.k} clients "
-                  f"(smallest {result.smallest_cell}); details in {out / 'disclosure_report.csv'}."
-                  " The key was not written.")
+        console.print(
+            _table(
+                steps[["quasi_identifier", "action", "clients_changed"]],
+                "Generalised for small cells",
+                index=False,
+            )
+        )
+    console.print(
+        f"Every combination of quasi-identifiers has at least {result.k} clients "
+        f"(smallest {result.smallest_cell}); details in {out / 'disclosure_report.csv'}."
+        " The key was not written."
+    )
     if ds.n_rejected:
-        console.print(f"[yellow]{ds.n_rejected} rejected rows were left out[/yellow]: run "
-                      "'therapy-outcomes validate' for the list")
+        console.print(
+            f"[yellow]{ds.n_rejected} rejected rows were left out[/yellow]: run "
+            "'therapy-outcomes validate' for the list"
+        )
 
 
 @export_app.command("fhir")
@@ -145,13 +166,15 @@ def fhir(
 ) -> None:
     """Write scored administrations as FHIR Observations with LOINC codes."""
     from therapy_outcomes.cli.app import console
-    from therapy_outcomes.loading.dataset import load
     from therapy_outcomes.export.fhir_export import export_observations
+    from therapy_outcomes.loading.dataset import load
 
     ds = load(data, as_of=as_of, instruments=instruments)
     result = export_observations(ds, out, patients=patients)
-    console.print(f"{result.administrations} administrations as {result.observations} "
-                  f"Observations and {result.patients} Patients written to {out}")
+    console.print(
+        f"{result.administrations} administrations as {result.observations} "
+        f"Observations and {result.patients} Patients written to {out}"
+    )
     if result.skipped:
         skipped = ", ".join(f"{code} ({n})" for code, n in sorted(result.skipped.items()))
         console.print(f"[yellow]No LOINC codes, left out:[/yellow] {skipped}")

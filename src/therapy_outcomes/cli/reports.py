@@ -59,8 +59,15 @@ def cohort(
     from therapy_outcomes.cohort_report.render import render_cohort_report
 
     result = render_cohort_report(
-        data, out, start=start, end=end, group_by=group_by, instruments=instrument or None,
-        method=method, min_cell=min_cell, pdf=pdf,
+        data,
+        out,
+        start=start,
+        end=end,
+        group_by=group_by,
+        instruments=instrument or None,
+        method=method,
+        min_cell=min_cell,
+        pdf=pdf,
     )
     console.print(f"{result.html}  ({result.seconds:.1f} s)", highlight=False)
     if result.pdf is not None:
@@ -93,8 +100,14 @@ def monthly(
     from therapy_outcomes.cohort_report.render import render_monthly_summary
 
     result = render_monthly_summary(
-        data, month, out, site=site, therapist=therapist, audience=audience,
-        min_cell=min_cell, pdf=pdf,
+        data,
+        month,
+        out,
+        site=site,
+        therapist=therapist,
+        audience=audience,
+        min_cell=min_cell,
+        pdf=pdf,
     )
     console.print(f"{result.html}  ({result.seconds:.1f} s)", highlight=False)
     if result.pdf is not None:

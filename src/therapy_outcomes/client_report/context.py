@@ -16,13 +16,13 @@ from typing import Any
 import pandas as pd
 
 from therapy_outcomes import __version__
-from therapy_outcomes.loading.administrations import responses_long
-from therapy_outcomes.loading.dataset import Dataset, load
+from therapy_outcomes.client_report.progress import instrument_progress
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.goals import gas_tscores, review_status, revision_chains, smart_audit
 from therapy_outcomes.instruments import Registry
+from therapy_outcomes.loading.administrations import responses_long
+from therapy_outcomes.loading.dataset import Dataset, load
 from therapy_outcomes.parameters import parse_date_parameter
-from therapy_outcomes.client_report.progress import instrument_progress
 
 AUDIENCES = ("clinician", "client")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from therapy_outcomes.change.pairs import baseline_latest
-from therapy_outcomes.instruments import Registry
 from therapy_outcomes.change.significance import clinical_significance
+from therapy_outcomes.instruments import Registry
 
 PROGRESS_COLUMNS = [
     "instrument",

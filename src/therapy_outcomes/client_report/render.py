@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.client_report.context import AUDIENCES, report_as_of
-from therapy_outcomes.rendering.paths import safe_id
+from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.rendering.execute import RenderResult, render_notebook
+from therapy_outcomes.rendering.paths import safe_id
 
 CLIENT_NOTEBOOK = "client_progress.ipynb"
 

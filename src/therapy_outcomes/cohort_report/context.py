@@ -4,8 +4,8 @@
 cohort (clients whose episode started between ``start`` and ``end``), merges groups smaller than
 ``min_cell`` into ``"other"`` and computes each instrument's first/last pairs and clinical
 significance. The table functions below take the context and return tables that have already
-gone through :func:`therapy_outcomes.outcomes.disclosure.suppress_small_cells` (``publish``) and, for the
-tests, the raw numbers behind them.
+gone through :func:`therapy_outcomes.outcomes.disclosure.suppress_small_cells` (``publish``) and,
+for the tests, the raw numbers behind them.
 
 Reliability (for the reliable change index) comes, per instrument, from the ``reliability``
 parameter, else the instrument definition (``reliable_change.reliability``), else
@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 
 from therapy_outcomes import __version__
-from therapy_outcomes.outcomes.cohort import effect_sizes, outcome_flow, rate_table, wilson_interval
-from therapy_outcomes.loading.dataset import Dataset, load
-from therapy_outcomes.outcomes.disclosure import suppress_small_cells
 from therapy_outcomes.change.pairs import first_last_pairs
-from therapy_outcomes.errors import ParameterError
-from therapy_outcomes.parameters import parse_date_parameter
 from therapy_outcomes.change.significance import SIGNIFICANCE_CATEGORIES, clinical_significance
+from therapy_outcomes.errors import ParameterError
+from therapy_outcomes.loading.dataset import Dataset, load
+from therapy_outcomes.outcomes.cohort import effect_sizes, outcome_flow, rate_table, wilson_interval
+from therapy_outcomes.outcomes.disclosure import suppress_small_cells
+from therapy_outcomes.parameters import parse_date_parameter
 
 __all__ = [
     "BENCHMARKS",
@@ -348,11 +348,13 @@ def _hlm_pairs(pairs: pd.DataFrame, scores: pd.DataFrame, inst: Any) -> pd.DataF
 
     sc = scores[(scores["instrument"] == inst.code) & scores["valid"].astype(bool)]
     sc = sc[sc["total"].notna()].sort_values(["client_id", "administered_on"], kind="mergesort")
-    long = pd.DataFrame({
-        "client_id": sc["client_id"].astype(str).to_numpy(),
-        "time": (sc.groupby("client_id").cumcount() + 1).to_numpy(dtype=float),
-        "score": sc["total"].to_numpy(dtype=float),
-    })
+    long = pd.DataFrame(
+        {
+            "client_id": sc["client_id"].astype(str).to_numpy(),
+            "time": (sc.groupby("client_id").cumcount() + 1).to_numpy(dtype=float),
+            "score": sc["total"].to_numpy(dtype=float),
+        }
+    )
     if long["client_id"].nunique() < 3:
         return pairs.iloc[0:0].assign(hlm_category=pd.Series(dtype=object))
     hlm = reliable_change_hlm(long, better=inst.better)
@@ -440,8 +442,13 @@ def publish(
     k = ctx_or_k if isinstance(ctx_or_k, int) else ctx_or_k.min_cell
     if not counts or table.empty:
         return table.copy()
-    numeric = [c for c in table.columns if c not in counts and pd.api.types.is_numeric_dtype(
-        table[c]) and not pd.api.types.is_bool_dtype(table[c])]
+    numeric = [
+        c
+        for c in table.columns
+        if c not in counts
+        and pd.api.types.is_numeric_dtype(table[c])
+        and not pd.api.types.is_bool_dtype(table[c])
+    ]
     derived_map: dict[str, list[str]] = {c: list(counts) for c in numeric}
     derived_map.update(derived or {})
     derived_map = {c: v for c, v in derived_map.items() if c not in counts}
@@ -453,9 +460,7 @@ def publish(
     clean = table.copy()
     for c in counts:
         clean[c] = pd.to_numeric(clean[c]).fillna(0).astype("int64")
-    return suppress_small_cells(
-        clean, k=k, count_columns=counts, derived_columns=derived_map, **kw
-    )
+    return suppress_small_cells(clean, k=k, count_columns=counts, derived_columns=derived_map, **kw)
 
 
 def _rates(ctx: CohortContext, frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
@@ -592,11 +597,16 @@ def baseline_table(ctx: CohortContext) -> pd.DataFrame:
             "mean_age": float(sub["age"].mean()),
         }
         for code in ctx.instruments:
-            first = ctx.scores[
-                (ctx.scores["instrument"] == code)
-                & ctx.scores["valid"].astype(bool)
-                & ctx.scores["client_id"].isin(sub["client_id"])
-            ].sort_values("administered_on").groupby("client_id")["total"].first()
+            first = (
+                ctx.scores[
+                    (ctx.scores["instrument"] == code)
+                    & ctx.scores["valid"].astype(bool)
+                    & ctx.scores["client_id"].isin(sub["client_id"])
+                ]
+                .sort_values("administered_on")
+                .groupby("client_id")["total"]
+                .first()
+            )
             row[f"mean_baseline_{code}"] = float(first.mean()) if len(first) else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
@@ -651,8 +661,9 @@ def effect_size_table(ctx: CohortContext, hedges: bool = False) -> pd.DataFrame:
     frames = []
     for code in ctx.instruments:
         p = ctx.pairs[code]
-        es = effect_sizes(p["pre"], p["post"], better=ctx.ds.registry.get(code).better,
-                          hedges=hedges)
+        es = effect_sizes(
+            p["pre"], p["post"], better=ctx.ds.registry.get(code).better, hedges=hedges
+        )
         es.insert(0, "instrument", code)
         frames.append(es)
     return pd.concat(frames, ignore_index=True)
@@ -665,8 +676,15 @@ def benchmark_table(ctx: CohortContext, effects: pd.DataFrame) -> pd.DataFrame:
         est = effects[(effects["instrument"] == code) & (effects["name"] == "d_pre")]
         value = float(est["estimate"].iat[0]) if len(est) else np.nan
         for label, bench in BENCHMARKS.get(code, []):
-            rows.append({"instrument": code, "benchmark": label, "benchmark_d": bench,
-                         "cohort_d_pre": value, "difference": value - bench})
+            rows.append(
+                {
+                    "instrument": code,
+                    "benchmark": label,
+                    "benchmark_d": bench,
+                    "cohort_d_pre": value,
+                    "difference": value - bench,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -718,9 +736,11 @@ def dose_response(ctx: CohortContext, code: str) -> pd.DataFrame:
     bins = [0, 3, 6, 9, 12, np.inf]
     labels = ["1-3", "4-6", "7-9", "10-12", "13+"]
     frame["sessions_attended"] = pd.cut(frame["sessions"], bins=bins, labels=labels)
-    agg = frame.groupby("sessions_attended", observed=False)["improvement"].agg(
-        ["count", "mean", "std"]
-    ).reset_index()
+    agg = (
+        frame.groupby("sessions_attended", observed=False)["improvement"]
+        .agg(["count", "mean", "std"])
+        .reset_index()
+    )
     agg = agg.rename(columns={"count": "clients", "mean": "mean_improvement", "std": "sd"})
     agg["clients"] = agg["clients"].astype("int64")
     agg["sessions_attended"] = agg["sessions_attended"].astype(str)
@@ -818,22 +838,37 @@ def goal_tables(ctx: CohortContext) -> dict[str, pd.DataFrame]:
     out: dict[str, pd.DataFrame] = {}
     gas = gas_tscores(ctx.goal_ratings, ctx.goals)
     if len(gas):
-        latest = gas.sort_values("rated_on" if "rated_on" in gas else gas.columns[1]).groupby(
-            "client_id").tail(1)
+        latest = (
+            gas.sort_values("rated_on" if "rated_on" in gas else gas.columns[1])
+            .groupby("client_id")
+            .tail(1)
+        )
         latest = latest.assign(group=ctx.group.reindex(latest["client_id"].astype(str)).to_numpy())
         rows = [("all", latest)]
         if ctx.group_by is not None:
             rows += sorted(latest.groupby("group"), key=lambda x: str(x[0]))
         out["gas"] = pd.DataFrame(
-            [{ctx.group_label: g, "clients": len(s), "mean_tscore": float(s["tscore"].mean()),
-              "at_or_above_50": int((s["tscore"] >= 50).sum())} for g, s in rows]
+            [
+                {
+                    ctx.group_label: g,
+                    "clients": len(s),
+                    "mean_tscore": float(s["tscore"].mean()),
+                    "at_or_above_50": int((s["tscore"] >= 50).sum()),
+                }
+                for g, s in rows
+            ]
         )
     gbo = gbo_change(ctx.goal_ratings, ctx.goals, as_of=as_of)
     gbo = gbo[gbo["change"].notna()]
     out["gbo"] = pd.DataFrame(
-        [{"goals": len(gbo), "clients": int(gbo["client_id"].nunique()),
-          "mean_change": float(gbo["change"].mean()) if len(gbo) else np.nan,
-          "improved_by_3_or_more": int((gbo["change"] >= 3).sum())}]
+        [
+            {
+                "goals": len(gbo),
+                "clients": int(gbo["client_id"].nunique()),
+                "mean_change": float(gbo["change"].mean()) if len(gbo) else np.nan,
+                "improved_by_3_or_more": int((gbo["change"] >= 3).sum()),
+            }
+        ]
     )
     smart = smart_audit(ctx.goals, ctx.goal_ratings, ctx.scores, as_of=as_of)
     smart = smart.merge(ctx.goals[["goal_id", "category"]], on="goal_id", how="left")

@@ -57,36 +57,71 @@ def jacobson_plot(ctx: CohortContext, code: str) -> Any:
     sig = ctx.significance[code]
     lo, hi = inst.total_min, inst.total_max
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="no change",
-                             line={"color": "#333", "width": 1}))
+    fig.add_trace(
+        go.Scatter(
+            x=[lo, hi],
+            y=[lo, hi],
+            mode="lines",
+            name="no change",
+            line={"color": "#333", "width": 1},
+        )
+    )
     rc = sig.attrs.get("threshold_points") or inst.rc_threshold()
     if rc:
         rc = float(rc)
-        fig.add_trace(go.Scatter(
-            x=[lo, hi, hi, lo], y=[lo + rc, hi + rc, hi - rc, lo - rc], fill="toself",
-            mode="lines", line={"width": 0}, fillcolor="rgba(150,150,150,0.18)",
-            name=f"reliable-change band (\u00b1{rc:.1f})", hoverinfo="skip"))
+        fig.add_trace(
+            go.Scatter(
+                x=[lo, hi, hi, lo],
+                y=[lo + rc, hi + rc, hi - rc, lo - rc],
+                fill="toself",
+                mode="lines",
+                line={"width": 0},
+                fillcolor="rgba(150,150,150,0.18)",
+                name=f"reliable-change band (\u00b1{rc:.1f})",
+                hoverinfo="skip",
+            )
+        )
     cutoff = sig.attrs.get("cutoff")
     if cutoff is not None:
         for axis in ("x", "y"):
-            fig.add_shape(type="line", line={"dash": "dash", "color": "#555"},
-                          **({"x0": cutoff, "x1": cutoff, "y0": lo, "y1": hi} if axis == "x"
-                             else {"x0": lo, "x1": hi, "y0": cutoff, "y1": cutoff}))
+            fig.add_shape(
+                type="line",
+                line={"dash": "dash", "color": "#555"},
+                **(
+                    {"x0": cutoff, "x1": cutoff, "y0": lo, "y1": hi}
+                    if axis == "x"
+                    else {"x0": lo, "x1": hi, "y0": cutoff, "y1": cutoff}
+                ),
+            )
     counts = sig["category"].value_counts()
-    label = sig["category"].astype(str).where(
-        sig["category"].map(lambda c: counts.get(c, 0) >= ctx.min_cell).astype(bool),
-        "other (small categories)",
+    label = (
+        sig["category"]
+        .astype(str)
+        .where(
+            sig["category"].map(lambda c: counts.get(c, 0) >= ctx.min_cell).astype(bool),
+            "other (small categories)",
+        )
     )
     for cat in [*COLOURS]:
         sub = sig[label == cat]
         if sub.empty:
             continue
-        fig.add_trace(go.Scatter(x=sub["pre"], y=sub["post"], mode="markers", name=cat,
-                                 marker={"color": COLOURS[cat], "size": 7, "opacity": 0.75},
-                                 hovertemplate="pre %{x}<br>post %{y}<extra></extra>"))
-    fig.update_layout(title=f"{code}: first against last score", height=480,
-                      xaxis={"title": "first score", "range": [lo - 0.5, hi + 0.5]},
-                      yaxis={"title": "last score", "range": [lo - 0.5, hi + 0.5]})
+        fig.add_trace(
+            go.Scatter(
+                x=sub["pre"],
+                y=sub["post"],
+                mode="markers",
+                name=cat,
+                marker={"color": COLOURS[cat], "size": 7, "opacity": 0.75},
+                hovertemplate="pre %{x}<br>post %{y}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title=f"{code}: first against last score",
+        height=480,
+        xaxis={"title": "first score", "range": [lo - 0.5, hi + 0.5]},
+        yaxis={"title": "last score", "range": [lo - 0.5, hi + 0.5]},
+    )
     return fig
 
 
@@ -111,12 +146,20 @@ def rates_figure(table: pd.DataFrame, group: str, title: str) -> Any:
     fig = go.Figure()
     for cat in t["category"].unique():
         sub = t[(t["category"] == cat) & t["percent"].notna()]
-        fig.add_trace(go.Bar(
-            x=sub[group].astype(str), y=sub["percent"], name=str(cat),
-            marker_color=COLOURS.get(str(cat)),
-            error_y={"type": "data", "symmetric": False,
-                     "array": sub["ci_high"] - sub["percent"],
-                     "arrayminus": sub["percent"] - sub["ci_low"]}))
+        fig.add_trace(
+            go.Bar(
+                x=sub[group].astype(str),
+                y=sub["percent"],
+                name=str(cat),
+                marker_color=COLOURS.get(str(cat)),
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": sub["ci_high"] - sub["percent"],
+                    "arrayminus": sub["percent"] - sub["ci_low"],
+                },
+            )
+        )
     fig.update_layout(barmode="group", title=title, yaxis={"title": "% of paired clients"})
     return fig
 
@@ -136,13 +179,26 @@ def trajectory_figure(traj: pd.DataFrame, code: str) -> Any:
     fig = go.Figure()
     for g, sub in traj.groupby("group", sort=True):
         style = {"color": "#111", "width": 3} if g == "all" else {}
-        fig.add_trace(go.Scatter(x=sub["occasion"], y=sub["mean"], mode="lines+markers",
-                                 name=str(g), line=style,
-                                 error_y={"type": "data", "symmetric": False,
-                                                       "array": sub["ci_high"] - sub["mean"],
-                                                       "arrayminus": sub["mean"] - sub["ci_low"]}))
-    fig.update_layout(title=f"{code}: mean score by occasion",
-                      xaxis={"title": "score number (1 = first)"}, yaxis={"title": "mean score"})
+        fig.add_trace(
+            go.Scatter(
+                x=sub["occasion"],
+                y=sub["mean"],
+                mode="lines+markers",
+                name=str(g),
+                line=style,
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": sub["ci_high"] - sub["mean"],
+                    "arrayminus": sub["mean"] - sub["ci_low"],
+                },
+            )
+        )
+    fig.update_layout(
+        title=f"{code}: mean score by occasion",
+        xaxis={"title": "score number (1 = first)"},
+        yaxis={"title": "mean score"},
+    )
     return fig
 
 
@@ -160,12 +216,20 @@ def dose_response_figure(dose: pd.DataFrame, code: str, min_cell: int) -> Any:
 
     d = dose[dose["clients"] >= min_cell]
     se = d["sd"] / np.sqrt(d["clients"])
-    fig = go.Figure(go.Bar(x=d["sessions_attended"], y=d["mean_improvement"],
-                           error_y={"type": "data", "array": 1.96 * se},
-                           marker_color="#4575b4", name="mean improvement"))
-    fig.update_layout(title=f"{code}: improvement by sessions attended",
-                      xaxis={"title": "sessions attended", "type": "category"},
-                      yaxis={"title": "mean improvement (points)"})
+    fig = go.Figure(
+        go.Bar(
+            x=d["sessions_attended"],
+            y=d["mean_improvement"],
+            error_y={"type": "data", "array": 1.96 * se},
+            marker_color="#4575b4",
+            name="mean improvement",
+        )
+    )
+    fig.update_layout(
+        title=f"{code}: improvement by sessions attended",
+        xaxis={"title": "sessions attended", "type": "category"},
+        yaxis={"title": "mean improvement (points)"},
+    )
     return fig
 
 
@@ -183,20 +247,38 @@ def effect_size_figure(effects: pd.DataFrame) -> Any:
 
     fig = go.Figure()
     for name, sub in effects.groupby("name", sort=False):
-        fig.add_trace(go.Scatter(
-            x=sub["estimate"], y=sub["instrument"] + " " + name, mode="markers", name=name,
-            error_x={"type": "data", "symmetric": False,
-                     "array": sub["ci_high"] - sub["estimate"],
-                     "arrayminus": sub["estimate"] - sub["ci_low"]}))
+        fig.add_trace(
+            go.Scatter(
+                x=sub["estimate"],
+                y=sub["instrument"] + " " + name,
+                mode="markers",
+                name=name,
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": sub["ci_high"] - sub["estimate"],
+                    "arrayminus": sub["estimate"] - sub["ci_low"],
+                },
+            )
+        )
     for code in effects["instrument"].unique():
         for label, value in BENCHMARKS.get(code, []):
-            fig.add_trace(go.Scatter(x=[value], y=[f"{code} benchmark"], mode="markers",
-                                     marker={"symbol": "diamond", "color": "#000"},
-                                     name=label, showlegend=False,
-                                     hovertemplate=f"{label}: {value}<extra></extra>"))
-    fig.update_layout(title="Pre-post effect sizes and benchmarks",
-                      xaxis={"title": "standardised mean change (positive = better)"},
-                      height=420)
+            fig.add_trace(
+                go.Scatter(
+                    x=[value],
+                    y=[f"{code} benchmark"],
+                    mode="markers",
+                    marker={"symbol": "diamond", "color": "#000"},
+                    name=label,
+                    showlegend=False,
+                    hovertemplate=f"{label}: {value}<extra></extra>",
+                )
+            )
+    fig.update_layout(
+        title="Pre-post effect sizes and benchmarks",
+        xaxis={"title": "standardised mean change (positive = better)"},
+        height=420,
+    )
     return fig
 
 
@@ -213,8 +295,14 @@ def trend_figure(trend: pd.DataFrame, columns: list[str], title: str) -> Any:
 
     fig = go.Figure()
     for col in columns:
-        fig.add_trace(go.Scatter(x=trend["month"], y=pd.to_numeric(trend[col], errors="coerce"),
-                                 mode="lines+markers", name=col.replace("_", " ")))
+        fig.add_trace(
+            go.Scatter(
+                x=trend["month"],
+                y=pd.to_numeric(trend[col], errors="coerce"),
+                mode="lines+markers",
+                name=col.replace("_", " "),
+            )
+        )
     fig.update_layout(title=title, xaxis={"title": "month"})
     return fig
 
@@ -301,11 +389,11 @@ def provenance_block(ctx: CohortContext) -> str:
     ]
     for key, value in p["parameters"].items():
         facts.append((f"Parameter {key}", value))
-    dl = "".join(f"<div><dt>{escape(str(k))}</dt><dd>{escape(str(v))}</dd></div>"
-                 for k, v in facts)
+    dl = "".join(f"<div><dt>{escape(str(k))}</dt><dd>{escape(str(v))}</dd></div>" for k, v in facts)
     rel = "".join(
         f"<li>{escape(code)}: reliability {ctx.reliability[code]:.2f} "
-        f"({escape(ctx.reliability_source[code])})</li>" for code in ctx.instruments
+        f"({escape(ctx.reliability_source[code])})</li>"
+        for code in ctx.instruments
     )
     cut = (
         "the instrument's published clinical cut-off, with its inclusive side"

@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from therapy_outcomes.client_report.render import notebooks_folder
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.parameters import parse_date_parameter
-from therapy_outcomes.client_report.render import notebooks_folder
-from therapy_outcomes.rendering.paths import safe_id
 from therapy_outcomes.rendering.execute import RenderResult, render_notebook
+from therapy_outcomes.rendering.paths import safe_id
 
 __all__ = [
     "AUDIENCES",
@@ -116,14 +116,23 @@ def render_cohort_report(
         raise ParameterError(f"min_cell must be a whole number of at least 1, not {min_cell!r}")
     target = cohort_report_path(out, t0, t1, group_by)
     params: dict[str, Any] = {
-        "data": source, "start": t0, "end": t1, "group_by": group_by, "method": method,
-        "reliability": reliability, "cutoff_type": cutoff_type, "min_cell": min_cell,
+        "data": source,
+        "start": t0,
+        "end": t1,
+        "group_by": group_by,
+        "method": method,
+        "reliability": reliability,
+        "cutoff_type": cutoff_type,
+        "min_cell": min_cell,
     }
     if instruments is not None:
         params["instruments"] = list(instruments)
     path = Path(notebook) if notebook is not None else notebooks_folder() / COHORT_NOTEBOOK
     return render_notebook(
-        path, params, out_html=target, pdf=target.with_suffix(".pdf") if pdf else None,
+        path,
+        params,
+        out_html=target,
+        pdf=target.with_suffix(".pdf") if pdf else None,
         pdf_header=f"Cohort outcomes {t0 or 'all'} to {t1 or 'all'}",
         plotly_js=plotly_js,  # type: ignore[arg-type]
         title=f"Cohort outcomes {t0 or 'all'} to {t1 or 'all'}",
@@ -160,7 +169,10 @@ def check_month(month: Any) -> str:
 
 
 def monthly_report_path(
-    out: str | Path, month: str, site: str | None = None, therapist: str | None = None,
+    out: str | Path,
+    month: str,
+    site: str | None = None,
+    therapist: str | None = None,
     audience: str = "service",
 ) -> Path:
     """``OUT/monthly/<month>/<scope>.html`` (``-clinician`` added for the clinician version).
@@ -229,9 +241,16 @@ def render_monthly_summary(
     scope = monthly_scope(site, therapist)
     return render_notebook(
         path,
-        {"data": source, "month": month, "site": site, "therapist": therapist,
-         "audience": audience, "min_cell": min_cell},
-        out_html=target, pdf=target.with_suffix(".pdf") if pdf else None,
+        {
+            "data": source,
+            "month": month,
+            "site": site,
+            "therapist": therapist,
+            "audience": audience,
+            "min_cell": min_cell,
+        },
+        out_html=target,
+        pdf=target.with_suffix(".pdf") if pdf else None,
         pdf_header=f"Monthly summary {month} \u00b7 {scope} \u00b7 {audience} version",
         plotly_js=plotly_js,  # type: ignore[arg-type]
         title=f"Monthly summary {month} ({scope})",

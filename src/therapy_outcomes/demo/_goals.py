@@ -148,9 +148,7 @@ def _draw(
     }
 
 
-def goals(
-    c: Clinic, adm: Administrations, rng: np.random.Generator
-) -> tuple[Goals, _Attended]:
+def goals(c: Clinic, adm: Administrations, rng: np.random.Generator) -> tuple[Goals, _Attended]:
     """Long-term goals, their short-term steps and revisions of some of them."""
     att = _Attended(c)
     first_total = {}
@@ -202,9 +200,7 @@ def goals(
     p_revise[instrument] = 0.0
     for _round in range(2):
         rev_j = g["set_j"][candidates] + 2 + rng.poisson(1.0, len(candidates))
-        go = (rng.random(len(candidates)) < p_revise) & (
-            rev_j < att.count[g["client"][candidates]]
-        )
+        go = (rng.random(len(candidates)) < p_revise) & (rev_j < att.count[g["client"][candidates]])
         old, rev_j = candidates[go], rev_j[go]
         if len(old) == 0:
             break
@@ -255,9 +251,7 @@ def _rated_variants() -> np.ndarray:
     )
 
 
-def ratings(
-    c: Clinic, gl: Goals, adm: Administrations, rng: np.random.Generator
-) -> Ratings:
+def ratings(c: Clinic, gl: Goals, adm: Administrations, rng: np.random.Generator) -> Ratings:
     """Ratings at the set session and at later attended reviews; also sets ``gl.status``."""
     measure = np.array([MEASURES.index(v.measure) for v in tx.GOAL_VARIANTS])[gl.variant]
     rated = np.flatnonzero(np.isin(measure, RATED))
@@ -321,9 +315,7 @@ def ratings(
     return Ratings(goal, row, value, rater)
 
 
-def homework(
-    c: Clinic, gl: Goals, att: _Attended, rng: np.random.Generator
-) -> Homework:
+def homework(c: Clinic, gl: Goals, att: _Attended, rng: np.random.Generator) -> Homework:
     """Homework set at attended sessions, reviewed at the next attended one."""
     m = len(c.s_client)
     candidates = np.flatnonzero((c.s_attendance == ATTENDED) & (c.s_kind != FOLLOW_UP))

@@ -205,9 +205,7 @@ def _sessions(c: Clinic, rng: np.random.Generator) -> None:
 
     miss = rng.beta(1.5, 12.0, n)
     missed = (rng.random(m) < miss[owner]) & (pos > 0)
-    att = np.where(
-        missed, np.where(rng.random(m) < 0.55, DID_NOT_ATTEND, CANCELLED), ATTENDED
-    )
+    att = np.where(missed, np.where(rng.random(m) < 0.55, DID_NOT_ATTEND, CANCELLED), ATTENDED)
     tail = 1 + (rng.random(n) < 0.5)
     dna_tail = (outcome[owner] == DROPPED_OUT) & (pos >= n_treat[owner] - tail[owner]) & (pos > 0)
     att[dna_tail] = DID_NOT_ATTEND
@@ -249,9 +247,7 @@ def _events(c: Clinic, rng: np.random.Generator) -> None:
     hi = np.where(c.end != NO_DATE, np.minimum(c.end + 30, c.as_of), c.as_of)[client]
     day = lo + np.floor(rng.random(len(client)) * (hi - lo + 1)).astype(np.int64)
     kind = choose(rng, tx.EVENT_KIND_WEIGHTS, len(client))
-    members = [
-        [i for i, t in enumerate(tx.EVENT_TEMPLATES) if t.kind == k] for k in tx.EVENT_KINDS
-    ]
+    members = [[i for i, t in enumerate(tx.EVENT_TEMPLATES) if t.kind == k] for k in tx.EVENT_KINDS]
     template = pick_in_groups(rng, members, kind)
     known = rng.random(len(client)) < 0.9
     order = np.lexsort((day, client))

@@ -158,108 +158,311 @@ L, S = "long_term", "short_term"
 
 GOAL_VARIANTS: tuple[GoalVariant, ...] = tuple(
     # emotional
-    _rated("emotional", L, "GBO", True, "Feel happier", "Feel more like myself again",
-           "Not feel so low all the time")
-    + _rated("emotional", L, "GBO", False, "Enjoy weekends with my family without dreading Monday",
-             "Feel calm enough to go to my sister's wedding in the summer")
-    + _counts("emotional", L, "Do something I enjoy on {k} days a week",
-              "days with an enjoyable activity per week", (0, 1), (3, 4, 5))
+    _rated(
+        "emotional",
+        L,
+        "GBO",
+        True,
+        "Feel happier",
+        "Feel more like myself again",
+        "Not feel so low all the time",
+    )
+    + _rated(
+        "emotional",
+        L,
+        "GBO",
+        False,
+        "Enjoy weekends with my family without dreading Monday",
+        "Feel calm enough to go to my sister's wedding in the summer",
+    )
+    + _counts(
+        "emotional",
+        L,
+        "Do something I enjoy on {k} days a week",
+        "days with an enjoyable activity per week",
+        (0, 1),
+        (3, 4, 5),
+    )
     + _rated("emotional", S, "GBO", True, "Try to be more positive")
-    + _counts("emotional", S, "Write down three good things on {k} evenings a week",
-              "evenings with a three good things entry per week", (0, 0), (4, 5, 7))
-    + _counts("emotional", S, "Rate my mood in my diary every evening",
-              "mood diary entries per week", (0, 1), (7,))
+    + _counts(
+        "emotional",
+        S,
+        "Write down three good things on {k} evenings a week",
+        "evenings with a three good things entry per week",
+        (0, 0),
+        (4, 5, 7),
+    )
+    + _counts(
+        "emotional",
+        S,
+        "Rate my mood in my diary every evening",
+        "mood diary entries per week",
+        (0, 1),
+        (7,),
+    )
     # behavioural
     + _rated("behavioural", L, "GBO", True, "Get my life back", "Be more active")
-    + _counts("behavioural", L, "Walk to the {place} on my own {k} times a week",
-              "walks to the {place} per week", (0, 0), (2, 3), place=("shop", "park"))
-    + _counts("behavioural", L, "Go to the gym {k} times a week", "gym sessions per week",
-              (0, 1), (2, 3))
-    + _counts("behavioural", L, "Go back to work {k} days a week", "days at work per week",
-              (0, 0), (3, 5))
-    + _rated("behavioural", L, "GAS", False, "Take the bus into town on my own",
-             "Do the weekly food shop at the supermarket myself")
-    + _counts("behavioural", S, "Get up by {h} am on weekdays", "weekdays up by {h} am",
-              (0, 2), (5,), h=(8, 9))
-    + _counts("behavioural", S, "Go for a {m}-minute walk {k} times a week", "walks per week",
-              (0, 1), (2, 3, 4), m=(10, 20, 30))
-    + _counts("behavioural", S, "Cook a proper meal {k} evenings a week",
-              "home-cooked meals per week", (0, 1), (3, 4))
+    + _counts(
+        "behavioural",
+        L,
+        "Walk to the {place} on my own {k} times a week",
+        "walks to the {place} per week",
+        (0, 0),
+        (2, 3),
+        place=("shop", "park"),
+    )
+    + _counts(
+        "behavioural", L, "Go to the gym {k} times a week", "gym sessions per week", (0, 1), (2, 3)
+    )
+    + _counts(
+        "behavioural", L, "Go back to work {k} days a week", "days at work per week", (0, 0), (3, 5)
+    )
+    + _rated(
+        "behavioural",
+        L,
+        "GAS",
+        False,
+        "Take the bus into town on my own",
+        "Do the weekly food shop at the supermarket myself",
+    )
+    + _counts(
+        "behavioural",
+        S,
+        "Get up by {h} am on weekdays",
+        "weekdays up by {h} am",
+        (0, 2),
+        (5,),
+        h=(8, 9),
+    )
+    + _counts(
+        "behavioural",
+        S,
+        "Go for a {m}-minute walk {k} times a week",
+        "walks per week",
+        (0, 1),
+        (2, 3, 4),
+        m=(10, 20, 30),
+    )
+    + _counts(
+        "behavioural",
+        S,
+        "Cook a proper meal {k} evenings a week",
+        "home-cooked meals per week",
+        (0, 1),
+        (3, 4),
+    )
     + _rated("behavioural", S, "GAS", False, "Ring the GP surgery myself to book a review")
     # cognitive
     + _rated("cognitive", L, "GBO", True, "Stop overthinking everything", "Think more positively")
-    + _rated("cognitive", L, "GBO", False,
-             "Believe the thought that I am a failure less than 30 percent of the time",
-             "Notice self-critical thoughts and answer them back")
-    + _counts("cognitive", L, "Keep my worrying to a {m}-minute worry time on {k} days a week",
-              "days keeping to worry time per week", (0, 0), (4, 5), m=(15, 20))
-    + _counts("cognitive", S, "Fill in {k} thought records a week", "thought records per week",
-              (0, 0), (2, 3))
-    + _rated("cognitive", S, "GAS", False,
-             "Test out whether people laugh at me if I speak in the team meeting")
+    + _rated(
+        "cognitive",
+        L,
+        "GBO",
+        False,
+        "Believe the thought that I am a failure less than 30 percent of the time",
+        "Notice self-critical thoughts and answer them back",
+    )
+    + _counts(
+        "cognitive",
+        L,
+        "Keep my worrying to a {m}-minute worry time on {k} days a week",
+        "days keeping to worry time per week",
+        (0, 0),
+        (4, 5),
+        m=(15, 20),
+    )
+    + _counts(
+        "cognitive",
+        S,
+        "Fill in {k} thought records a week",
+        "thought records per week",
+        (0, 0),
+        (2, 3),
+    )
+    + _rated(
+        "cognitive",
+        S,
+        "GAS",
+        False,
+        "Test out whether people laugh at me if I speak in the team meeting",
+    )
     # relationships
     + _rated("relationships", L, "GBO", True, "Be a better parent", "Get on better with my family")
-    + _counts("relationships", L, "Spend {k} evenings a week with friends",
-              "evenings with friends per week", (0, 0), (1, 2))
-    + _rated("relationships", L, "GAS", False,
-             "Have one calm conversation with my teenager each week",
-             "Tell my manager what I need to manage my workload")
-    + _counts("relationships", S, "Text or call a friend {k} times a week",
-              "contacts with friends per week", (0, 1), (2, 3))
+    + _counts(
+        "relationships",
+        L,
+        "Spend {k} evenings a week with friends",
+        "evenings with friends per week",
+        (0, 0),
+        (1, 2),
+    )
+    + _rated(
+        "relationships",
+        L,
+        "GAS",
+        False,
+        "Have one calm conversation with my teenager each week",
+        "Tell my manager what I need to manage my workload",
+    )
+    + _counts(
+        "relationships",
+        S,
+        "Text or call a friend {k} times a week",
+        "contacts with friends per week",
+        (0, 1),
+        (2, 3),
+    )
     + _rated("relationships", S, "GAS", False, "Tell my partner how I feel about the arguments")
     # coping
     + _rated("coping", L, "GBO", True, "Cope better with stress", "Handle things better")
-    + _counts("coping", L, "Practise relaxation for {m} minutes on {k} days a week",
-              "days with relaxation practice per week", (0, 1), (4, 5), m=(10, 15))
-    + _rated("coping", L, "GAS", False,
-             "Use slow breathing when panic starts instead of leaving the shop")
-    + _counts("coping", S, "Use the grounding exercise when overwhelmed at least {k} times a week",
-              "grounding exercises per week", (0, 0), (2, 3))
+    + _counts(
+        "coping",
+        L,
+        "Practise relaxation for {m} minutes on {k} days a week",
+        "days with relaxation practice per week",
+        (0, 1),
+        (4, 5),
+        m=(10, 15),
+    )
+    + _rated(
+        "coping",
+        L,
+        "GAS",
+        False,
+        "Use slow breathing when panic starts instead of leaving the shop",
+    )
+    + _counts(
+        "coping",
+        S,
+        "Use the grounding exercise when overwhelmed at least {k} times a week",
+        "grounding exercises per week",
+        (0, 0),
+        (2, 3),
+    )
     + _rated("coping", S, "GAS", False, "Make a written plan for the next difficult day at work")
     # personal_growth
     + _rated("personal_growth", L, "GBO", True, "Find out who I really am", "Feel more confident")
-    + _rated("personal_growth", L, "GAS", False, "Enrol on an evening course this year",
-             "Apply for the team leader post")
-    + _counts("personal_growth", L, "Volunteer at the community garden {k} mornings a week",
-              "volunteering mornings per week", (0, 0), (1, 2))
-    + _rated("personal_growth", S, "GAS", False, "Look up three local courses and pick one",
-             "Write down what matters most to me in life")
+    + _rated(
+        "personal_growth",
+        L,
+        "GAS",
+        False,
+        "Enrol on an evening course this year",
+        "Apply for the team leader post",
+    )
+    + _counts(
+        "personal_growth",
+        L,
+        "Volunteer at the community garden {k} mornings a week",
+        "volunteering mornings per week",
+        (0, 0),
+        (1, 2),
+    )
+    + _rated(
+        "personal_growth",
+        S,
+        "GAS",
+        False,
+        "Look up three local courses and pick one",
+        "Write down what matters most to me in life",
+    )
     # symptoms
     + _rated("symptoms", L, "GBO", True, "Stop feeling anxious", "Sleep better")
     + [
-        GoalVariant("Bring my PHQ-9 score below 10", "symptoms", L, False, "PHQ-9", None,
-                    (0, 0), (9, 9), "PHQ-9"),
-        GoalVariant("Get my GAD-7 score below 8", "symptoms", L, False, "GAD-7", None,
-                    (0, 0), (7, 7), "GAD-7"),
+        GoalVariant(
+            "Bring my PHQ-9 score below 10",
+            "symptoms",
+            L,
+            False,
+            "PHQ-9",
+            None,
+            (0, 0),
+            (9, 9),
+            "PHQ-9",
+        ),
+        GoalVariant(
+            "Get my GAD-7 score below 8",
+            "symptoms",
+            L,
+            False,
+            "GAD-7",
+            None,
+            (0, 0),
+            (7, 7),
+            "GAD-7",
+        ),
     ]
-    + _counts("symptoms", L, "Have no more than {k} panic attacks a week",
-              "panic attacks per week", (3, 7), (0, 1))
-    + _counts("symptoms", L, "Sleep at least 6 hours on {k} nights a week",
-              "nights with 6 or more hours sleep per week", (0, 2), (4, 5))
+    + _counts(
+        "symptoms",
+        L,
+        "Have no more than {k} panic attacks a week",
+        "panic attacks per week",
+        (3, 7),
+        (0, 1),
+    )
+    + _counts(
+        "symptoms",
+        L,
+        "Sleep at least 6 hours on {k} nights a week",
+        "nights with 6 or more hours sleep per week",
+        (0, 2),
+        (4, 5),
+    )
     + _rated("symptoms", S, "GBO", True, "Feel less tense")
-    + _counts("symptoms", S, "Be in bed by {h} pm on weeknights", "weeknights in bed by {h} pm",
-              (0, 1), (4, 5), h=(10, 11))
-    + _counts("symptoms", S, "Check the front door lock no more than {k} times before leaving",
-              "lock checks before leaving", (6, 12), (1, 2))
+    + _counts(
+        "symptoms",
+        S,
+        "Be in bed by {h} pm on weeknights",
+        "weeknights in bed by {h} pm",
+        (0, 1),
+        (4, 5),
+        h=(10, 11),
+    )
+    + _counts(
+        "symptoms",
+        S,
+        "Check the front door lock no more than {k} times before leaving",
+        "lock checks before leaving",
+        (6, 12),
+        (1, 2),
+    )
 )
 
 #: Homework tasks by goal category; the last entry holds tasks not tied to a goal.
 HOMEWORK_TASKS: tuple[tuple[str, ...], ...] = (
-    ("Mood diary every evening", "Three good things diary",
-     "Schedule one pleasant activity a day"),
-    ("Activity schedule for the week", "Graded walk - next step of the hierarchy",
-     "Plan and do two valued activities"),
-    ("Thought record - three entries", "Behavioural experiment: test one prediction",
-     "Write down self-critical thoughts and a kinder reply"),
-    ("Plan one contact with a friend", "Practise an assertive request with my partner",
-     "Write down what I want to say before the conversation"),
-    ("Breathing practice 10 minutes daily", "Worry time 15 minutes a day",
-     "Grounding exercise when overwhelmed - note each use"),
-    ("Values worksheet", "Find one course or group to join",
-     "Write a compassionate letter to myself"),
+    ("Mood diary every evening", "Three good things diary", "Schedule one pleasant activity a day"),
+    (
+        "Activity schedule for the week",
+        "Graded walk - next step of the hierarchy",
+        "Plan and do two valued activities",
+    ),
+    (
+        "Thought record - three entries",
+        "Behavioural experiment: test one prediction",
+        "Write down self-critical thoughts and a kinder reply",
+    ),
+    (
+        "Plan one contact with a friend",
+        "Practise an assertive request with my partner",
+        "Write down what I want to say before the conversation",
+    ),
+    (
+        "Breathing practice 10 minutes daily",
+        "Worry time 15 minutes a day",
+        "Grounding exercise when overwhelmed - note each use",
+    ),
+    (
+        "Values worksheet",
+        "Find one course or group to join",
+        "Write a compassionate letter to myself",
+    ),
     ("Sleep diary", "Panic diary - rate each episode", "Exposure practice - next step"),
-    ("Read the handout from today's session", "Listen to the session recording",
-     "Problem-solving worksheet", "Relaxation recording once a day"),
+    (
+        "Read the handout from today's session",
+        "Listen to the session recording",
+        "Problem-solving worksheet",
+        "Relaxation recording once a day",
+    ),
 )
 
 
@@ -288,8 +491,9 @@ EVENT_TEMPLATES: tuple[EventTemplate, ...] = (
     EventTemplate("medication_change", "Started citalopram 20 mg", "neutral", -0.05, True),
     EventTemplate("medication_change", "Started mirtazapine 15 mg", "neutral", -0.05, True),
     EventTemplate("medication_change", "Stopped antidepressant", "neutral", 0.03, True),
-    EventTemplate("medication_change", "Started propranolol 40 mg as needed", "neutral", -0.02,
-                  True),
+    EventTemplate(
+        "medication_change", "Started propranolol 40 mg as needed", "neutral", -0.02, True
+    ),
     EventTemplate("physical_health", "Diagnosed with type 2 diabetes", "negative", 0.05, False),
     EventTemplate("physical_health", "Back injury - off work", "negative", 0.07, False),
     EventTemplate("physical_health", "Knee operation", "negative", 0.04, False),

@@ -19,15 +19,23 @@ from therapy_outcomes.cohort_report import context as cc
 from therapy_outcomes.cohort_report import figures as cf
 from therapy_outcomes.loading.dataset import Dataset, load
 
-__all__ = ["FIGURE_NAMES", "GROUP_CHOICES", "Explorer", "explore", "figure_widget",
-           "replace_figure"]
+__all__ = [
+    "FIGURE_NAMES",
+    "GROUP_CHOICES",
+    "Explorer",
+    "explore",
+    "figure_widget",
+    "replace_figure",
+]
 
 GROUP_CHOICES = ("none", "site", "therapist_id", "modality")
 #: Keys of :attr:`Explorer.figures`, in the order :meth:`Explorer.view` shows them.
 FIGURE_NAMES = ("trajectory", "rates", "client")
 
-_MISSING = ("the explorer draws plotly FigureWidgets, which need anywidget with plotly >= 6: "
-            "pip install 'anywidget>=0.9'")
+_MISSING = (
+    "the explorer draws plotly FigureWidgets, which need anywidget with plotly >= 6: "
+    "pip install 'anywidget>=0.9'"
+)
 
 
 def figure_widget(fig: Any) -> Any:
@@ -92,8 +100,9 @@ def replace_figure(widget: Any, fig: Any) -> Any:
     (2, None, 'group')
     """
     new_layout = fig.layout.to_plotly_json()
-    stale = [key for key in widget.layout.to_plotly_json()
-             if key not in new_layout and key != "template"]
+    stale = [
+        key for key in widget.layout.to_plotly_json() if key not in new_layout and key != "template"
+    ]
     widget.data = ()  # deletes every trace
     if stale:
         widget.plotly_relayout({key: None for key in stale})
@@ -141,8 +150,9 @@ class Explorer:
 
         self.ds = data if isinstance(data, Dataset) else load(data)
         self.min_cell = min_cell
-        codes = [c for c in ("PHQ-9", "GAD-7", "CORE-10")
-                 if (self.ds.scores["instrument"] == c).any()]
+        codes = [
+            c for c in ("PHQ-9", "GAD-7", "CORE-10") if (self.ds.scores["instrument"] == c).any()
+        ]
         began = self.ds.clients["episode_start"].fillna(self.ds.clients["referred_on"])
         self.instrument = w.Dropdown(options=codes, value=codes[0], description="Measure")
         self.group = w.Dropdown(options=list(GROUP_CHOICES), value="none", description="Group")
@@ -176,9 +186,14 @@ class Explorer:
         True
         """
         group = None if self.group.value == "none" else self.group.value
-        return cc.cohort_context(self.ds, start=self.start.value, end=self.end.value,
-                                 instruments=[self.instrument.value], group_by=group,
-                                 min_cell=self.min_cell)
+        return cc.cohort_context(
+            self.ds,
+            start=self.start.value,
+            end=self.end.value,
+            instruments=[self.instrument.value],
+            group_by=group,
+            min_cell=self.min_cell,
+        )
 
     def client_figure(self) -> Any:
         """The picked client's scores on the chosen instrument over time.
@@ -200,16 +215,20 @@ class Explorer:
         import plotly.graph_objects as go
 
         code = self.instrument.value
-        sc = self.ds.scores[(self.ds.scores["client_id"] == self.client.value)
-                            & (self.ds.scores["instrument"] == code)
-                            & self.ds.scores["valid"].astype(bool)]
-        fig = go.Figure(go.Scatter(x=sc["administered_on"], y=sc["total"],
-                                   mode="lines+markers", name=code))
+        sc = self.ds.scores[
+            (self.ds.scores["client_id"] == self.client.value)
+            & (self.ds.scores["instrument"] == code)
+            & self.ds.scores["valid"].astype(bool)
+        ]
+        fig = go.Figure(
+            go.Scatter(x=sc["administered_on"], y=sc["total"], mode="lines+markers", name=code)
+        )
         inst = self.ds.registry.get(code)
         if inst.cutoff is not None:
             fig.add_hline(y=inst.cutoff.value, line_dash="dash")
-        fig.update_layout(title=f"{self.client.value}: {code}",
-                          yaxis={"range": [inst.total_min, inst.total_max]})
+        fig.update_layout(
+            title=f"{self.client.value}: {code}", yaxis={"range": [inst.total_min, inst.total_max]}
+        )
         return fig
 
     def _set(self, name: str, fig: Any) -> None:
@@ -251,8 +270,15 @@ class Explorer:
         import ipywidgets as w
 
         controls = w.HBox([self.instrument, self.group, self.start, self.end])
-        return w.VBox([controls, self.figures["trajectory"], self.figures["rates"],
-                       self.client, self.figures["client"]])
+        return w.VBox(
+            [
+                controls,
+                self.figures["trajectory"],
+                self.figures["rates"],
+                self.client,
+                self.figures["client"],
+            ]
+        )
 
 
 def explore(data: str | Path | Dataset, **kw: Any) -> Explorer:

@@ -24,11 +24,13 @@ import pandas as pd
 from therapy_outcomes.sources.fhir_codes import LOINC_SYSTEM, loinc_codes
 
 SURVEY = {
-    "coding": [{
-        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-        "code": "survey",
-        "display": "Survey",
-    }]
+    "coding": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "survey",
+            "display": "Survey",
+        }
+    ]
 }
 UCUM = "http://unitsofmeasure.org"
 
@@ -115,21 +117,39 @@ def administration_resources(
         code = codes["items"].get(int(item))
         if code is None or pd.isna(value):
             continue
-        members.append({**base, "id": fhir_id(f"{admin}-item{int(item)}"), "code": _concept(code),
-                        **_item_value(float(value), inst, codes["answers"])})
+        members.append(
+            {
+                **base,
+                "id": fhir_id(f"{admin}-item{int(item)}"),
+                "code": _concept(code),
+                **_item_value(float(value), inst, codes["answers"]),
+            }
+        )
     total = score_row.get("total")
     if codes["total"] and total is not None and pd.notna(total):
-        obs = {**base, "id": fhir_id(f"{admin}-total"), "code": _concept(codes["total"]),
-               "valueQuantity": {"value": float(total), "unit": "{score}", "system": UCUM,
-                                 "code": "{score}"}}
+        obs = {
+            **base,
+            "id": fhir_id(f"{admin}-total"),
+            "code": _concept(codes["total"]),
+            "valueQuantity": {
+                "value": float(total),
+                "unit": "{score}",
+                "system": UCUM,
+                "code": "{score}",
+            },
+        }
         band = score_row.get("band")
         if band is not None and pd.notna(band):
             obs["interpretation"] = [{"text": str(band)}]
         members.append(obs)
     if not codes["panel"]:
         return members
-    panel = {**base, "id": admin, "code": _concept(codes["panel"]),
-             "hasMember": [{"reference": f"Observation/{m['id']}"} for m in members]}
+    panel = {
+        **base,
+        "id": admin,
+        "code": _concept(codes["panel"]),
+        "hasMember": [{"reference": f"Observation/{m['id']}"} for m in members],
+    }
     return [panel, *members]
 
 
@@ -150,8 +170,7 @@ def patient_resource(client: pd.Series) -> dict[str, Any]:
     if year is not None and pd.notna(year):
         out["birthDate"] = f"{int(year):04d}"
     out["managingOrganization"] = {"display": str(client["site"])}
-    out["generalPractitioner"] = [{"reference":
-                                   f"Practitioner/{fhir_id(client['therapist_id'])}"}]
+    out["generalPractitioner"] = [{"reference": f"Practitioner/{fhir_id(client['therapist_id'])}"}]
     return out
 
 
@@ -213,8 +232,11 @@ def export_observations(
             continue
         for _, row in rows.iterrows():
             admin = str(row["administration_id"])
-            answers = (responses.get_group(admin) if admin in responses.groups
-                       else pd.DataFrame({"item": [], "value": []}))
+            answers = (
+                responses.get_group(admin)
+                if admin in responses.groups
+                else pd.DataFrame({"item": [], "value": []})
+            )
             resources.extend(administration_resources(row, answers, inst))
             exported_clients.add(str(row["client_id"]))
             n_admin += 1
@@ -227,8 +249,11 @@ def export_observations(
     resources = [_validated(r) for r in resources]
     path.parent.mkdir(parents=True, exist_ok=True)
     if layout == "bundle" or path.suffix.lower() == ".json":
-        bundle = {"resourceType": "Bundle", "type": "collection",
-                  "entry": [{"resource": r} for r in resources]}
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": r} for r in resources],
+        }
         path.write_text(json.dumps(bundle, indent=1) + "\n", encoding="utf-8")
     else:
         path.write_text("".join(json.dumps(r) + "\n" for r in resources), encoding="utf-8")

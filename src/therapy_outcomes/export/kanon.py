@@ -32,8 +32,15 @@ from therapy_outcomes.errors import ParameterError
 
 #: Age bands at each level of generalisation (lower bounds, labels).
 AGE_LEVELS: tuple[tuple[tuple[int, str], ...], ...] = (
-    ((0, "<18"), (18, "18-24"), (25, "25-34"), (35, "35-44"), (45, "45-54"), (55, "55-64"),
-     (65, "65+")),
+    (
+        (0, "<18"),
+        (18, "18-24"),
+        (25, "25-34"),
+        (35, "35-44"),
+        (45, "45-54"),
+        (55, "55-64"),
+        (65, "65+"),
+    ),
     ((0, "<18"), (18, "18-34"), (35, "35-54"), (55, "55+")),
     ((0, "<35"), (35, "35+")),
     ((0, "any"),),
@@ -89,8 +96,9 @@ def _cells(frame: pd.DataFrame, qis: list[str]) -> pd.Series:
     return keys.groupby(qis, dropna=False)[qis[0]].transform("size")
 
 
-def _generalise_one(frame: pd.DataFrame, qi: str, level: int, ages: pd.Series | None,
-                    k: int) -> tuple[pd.Series, str]:
+def _generalise_one(
+    frame: pd.DataFrame, qi: str, level: int, ages: pd.Series | None, k: int
+) -> tuple[pd.Series, str]:
     col = frame[qi]
     if qi == "age_band" and ages is not None:
         new = age_band(ages, level)
@@ -99,18 +107,19 @@ def _generalise_one(frame: pd.DataFrame, qi: str, level: int, ages: pd.Series | 
     if qi == "sex":
         if level == 1:
             return col.where(col.isin(["female", "male"]) | col.isna(), "unknown"), (
-                "other and unknown merged into unknown")
+                "other and unknown merged into unknown"
+            )
         return col.where(col.isna(), "unknown"), "all set to unknown"
     if level == 1:
         counts = col.value_counts()
         rare = counts[counts < k].index
         return col.where(~col.isin(rare), OTHER), (
-            f"{len(rare)} value(s) shared by fewer than {k} clients merged into '{OTHER}'")
+            f"{len(rare)} value(s) shared by fewer than {k} clients merged into '{OTHER}'"
+        )
     return col.where(col.isna(), OTHER), f"all set to '{OTHER}'"
 
 
-def _suppress(out: pd.DataFrame, qis: list[str], small: pd.Series, k: int
-              ) -> pd.DataFrame | None:
+def _suppress(out: pd.DataFrame, qis: list[str], small: pd.Series, k: int) -> pd.DataFrame | None:
     """Set the quasi-identifiers of clients in small cells to their top level.
 
     When the resulting all-top cell would hold fewer than ``k`` clients, clients from the
@@ -133,7 +142,7 @@ def _suppress(out: pd.DataFrame, qis: list[str], small: pd.Series, k: int
         for key in dict.fromkeys(keys[donors.index]):
             rows = keys.index[keys == key]
             spare = len(rows) - k
-            take = list(rows[:max(0, min(spare, need - len(taken)))])
+            take = list(rows[: max(0, min(spare, need - len(taken)))])
             taken.extend(take)
             if len(taken) >= need:
                 break
@@ -148,8 +157,15 @@ def _next_level(qi: str, level: int, ages: pd.Series | None) -> int:
     return _max_level(qi) if qi == "age_band" and ages is None else level + 1
 
 
-def _best_step(out: pd.DataFrame, qis: list[str], open_qis: list[str], levels: dict[str, int],
-               ages: pd.Series | None, k: int, limit: int) -> tuple[str, int, pd.Series, str, int]:
+def _best_step(
+    out: pd.DataFrame,
+    qis: list[str],
+    open_qis: list[str],
+    levels: dict[str, int],
+    ages: pd.Series | None,
+    k: int,
+    limit: int,
+) -> tuple[str, int, pd.Series, str, int]:
     """The next generalisation: ``(qi, level, new column, action, clients changed)``.
 
     If some generalisation (of one quasi-identifier, to any higher level) leaves at most
@@ -164,8 +180,9 @@ def _best_step(out: pd.DataFrame, qis: list[str], open_qis: list[str], levels: d
         while level < _max_level(qi):
             level = _next_level(qi, level, ages)
             new, action = _generalise_one(out, qi, level, ages, k)
-            changed = int((new.astype("string").fillna("")
-                           != out[qi].astype("string").fillna("")).sum())
+            changed = int(
+                (new.astype("string").fillna("") != out[qi].astype("string").fillna("")).sum()
+            )
             trial = out.copy()
             trial[qi] = new
             small = int((_cells(trial, qis) < k).sum())
@@ -184,8 +201,12 @@ def _max_level(qi: str) -> int:
 
 
 def generalise(
-    frame: pd.DataFrame, quasi_identifiers: list[str], k: int = 5, *,
-    ages: pd.Series | None = None, suppress: float = 0.05,
+    frame: pd.DataFrame,
+    quasi_identifiers: list[str],
+    k: int = 5,
+    *,
+    ages: pd.Series | None = None,
+    suppress: float = 0.05,
 ) -> Generalisation:
     """Generalise quasi-identifiers until every combination has at least ``k`` clients.
 
@@ -227,8 +248,10 @@ def generalise(
     if k < 2:
         raise ParameterError(f"k must be at least 2, got {k}")
     if len(frame) < k:
-        raise ParameterError(f"only {len(frame)} clients: cannot share every combination of "
-                             f"quasi-identifiers among {k}")
+        raise ParameterError(
+            f"only {len(frame)} clients: cannot share every combination of "
+            f"quasi-identifiers among {k}"
+        )
     qis = [q for q in quasi_identifiers if q in frame.columns and frame[q].notna().any()]
     out = frame[qis].copy()
     levels = dict.fromkeys(qis, 0)
@@ -244,27 +267,43 @@ def generalise(
         if small.sum() <= limit:
             trial = _suppress(out, qis, small, k)
             if trial is not None:
-                steps.append({"step": len(steps) + 1, "quasi_identifier": ", ".join(qis),
-                              "action": f"{int(small.sum())} clients in cells smaller than "
-                              f"{k}: every quasi-identifier set to its top level",
-                              "clients_changed": int((trial.astype("string").fillna("")
-                                                      != out.astype("string").fillna(""))
-                                                     .any(axis=1).sum())})
+                steps.append(
+                    {
+                        "step": len(steps) + 1,
+                        "quasi_identifier": ", ".join(qis),
+                        "action": f"{int(small.sum())} clients in cells smaller than "
+                        f"{k}: every quasi-identifier set to its top level",
+                        "clients_changed": int(
+                            (trial.astype("string").fillna("") != out.astype("string").fillna(""))
+                            .any(axis=1)
+                            .sum()
+                        ),
+                    }
+                )
                 out = trial
                 break
         open_qis = [q for q in qis if levels[q] < _max_level(q)]
         if not open_qis:
             break
-        qi, level, new, action, changed = _best_step(out, qis, open_qis, levels, ages, k,
-                                                     limit)
+        qi, level, new, action, changed = _best_step(out, qis, open_qis, levels, ages, k, limit)
         levels[qi] = level
         out[qi] = new
-        steps.append({"step": len(steps) + 1, "quasi_identifier": qi, "action": action,
-                      "clients_changed": changed})
+        steps.append(
+            {
+                "step": len(steps) + 1,
+                "quasi_identifier": qi,
+                "action": action,
+                "clients_changed": changed,
+            }
+        )
     smallest = int(_cells(out, qis).min())
-    return Generalisation(out, pd.DataFrame(steps, columns=["step", "quasi_identifier",
-                                                              "action", "clients_changed"]),
-                          k, smallest, levels)
+    return Generalisation(
+        out,
+        pd.DataFrame(steps, columns=["step", "quasi_identifier", "action", "clients_changed"]),
+        k,
+        smallest,
+        levels,
+    )
 
 
 def cell_sizes(frame: pd.DataFrame, quasi_identifiers: list[str]) -> pd.DataFrame:
@@ -277,5 +316,9 @@ def cell_sizes(frame: pd.DataFrame, quasi_identifiers: list[str]) -> pd.DataFram
     """
     qis = [q for q in quasi_identifiers if q in frame.columns]
     keys = frame[qis].astype("string").fillna("(missing)")
-    return keys.value_counts(dropna=False).rename("clients").reset_index().astype(
-        {"clients": np.int64})
+    return (
+        keys.value_counts(dropna=False)
+        .rename("clients")
+        .reset_index()
+        .astype({"clients": np.int64})
+    )

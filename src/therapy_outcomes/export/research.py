@@ -48,8 +48,11 @@ from therapy_outcomes.loading.tables import spec
 KEY_ENV = "THERAPY_OUTCOMES_RESEARCH_KEY"
 MIN_KEY_BYTES = 16
 REMOVED = "[removed]"
-FREE_TEXT = {"goals": ("statement", "unit", "values", "strengths"), "homework": ("task",),
-             "events": ("description",)}
+FREE_TEXT = {
+    "goals": ("statement", "unit", "values", "strengths"),
+    "homework": ("task",),
+    "events": ("description",),
+}
 QUASI_IDENTIFIERS = ("site", "sex", "age_band")
 #: Pseudonym prefix and hash domain of each ID kind, and the columns holding it.
 ID_KINDS = {
@@ -82,19 +85,20 @@ def read_key(key_file: str | Path | None = None, *, env: str = KEY_ENV) -> bytes
         try:
             key = Path(key_file).read_bytes().strip()
         except OSError as err:
-            raise ParameterError(f"key file {key_file}: cannot be read ({err.strerror})"
-                                 ) from None
+            raise ParameterError(f"key file {key_file}: cannot be read ({err.strerror})") from None
     else:
         key = os.environ.get(env, "").strip().encode()
         if not key:
             raise ParameterError(
                 f"no key: give --key-file FILE or set {env}; make one with "
-                "python -c \"import secrets; print(secrets.token_hex(32))\" > research.key "
+                'python -c "import secrets; print(secrets.token_hex(32))" > research.key '
                 "and keep it out of version control"
             )
     if len(key) < MIN_KEY_BYTES:
-        raise ParameterError(f"the key is {len(key)} bytes; use at least {MIN_KEY_BYTES} "
-                             "(e.g. 64 hex digits from secrets.token_hex(32))")
+        raise ParameterError(
+            f"the key is {len(key)} bytes; use at least {MIN_KEY_BYTES} "
+            "(e.g. 64 hex digits from secrets.token_hex(32))"
+        )
     return key
 
 
@@ -167,8 +171,7 @@ def _drop_text(name: str, frame: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
         if col not in out or col in keep:
             continue
         if spec(name).column(col).required:
-            out[col] = pd.Series(REMOVED, index=out.index, dtype="string").where(
-                out[col].notna())
+            out[col] = pd.Series(REMOVED, index=out.index, dtype="string").where(out[col].notna())
         else:
             out = out.drop(columns=col)
     return out
@@ -249,8 +252,9 @@ def export_research(
     tables["clients"] = clients
     ids = tables["clients"]["client_id"]
     if dates == "month":
-        offsets = pd.Series(pd.to_datetime(tables["clients"]["referred_on"]).dt.day.to_numpy() - 1,
-                            index=ids)
+        offsets = pd.Series(
+            pd.to_datetime(tables["clients"]["referred_on"]).dt.day.to_numpy() - 1, index=ids
+        )
     else:
         offsets = pd.Series([date_offset(key, str(c), max_shift_days) for c in ids], index=ids)
     folder = Path(out)
@@ -275,31 +279,46 @@ def export_research(
 def _report(gen: object, clients: pd.DataFrame, qis: list[str]) -> pd.DataFrame:
     steps = gen.steps.assign(section="generalisation")
     cells = cell_sizes(clients, [q for q in qis if q in gen.frame.columns])
-    cells = pd.DataFrame({
-        "section": "final cells",
-        "quasi_identifier": ", ".join(c for c in cells.columns if c != "clients"),
-        "action": cells.drop(columns="clients").astype("string").agg(" | ".join, axis=1),
-        "clients_changed": cells["clients"],
-    })
+    cells = pd.DataFrame(
+        {
+            "section": "final cells",
+            "quasi_identifier": ", ".join(c for c in cells.columns if c != "clients"),
+            "action": cells.drop(columns="clients").astype("string").agg(" | ".join, axis=1),
+            "clients_changed": cells["clients"],
+        }
+    )
     return pd.concat([steps, cells], ignore_index=True)[
-        ["section", "step", "quasi_identifier", "action", "clients_changed"]]
+        ["section", "step", "quasi_identifier", "action", "clients_changed"]
+    ]
 
 
-def _readme(folder: Path, fmt: str, k: int, dates: str, max_shift: int, keep: tuple[str, ...],
-            gen: object, rows: dict[str, int]) -> None:
+def _readme(
+    folder: Path,
+    fmt: str,
+    k: int,
+    dates: str,
+    max_shift: int,
+    keep: tuple[str, ...],
+    gen: object,
+    rows: dict[str, int],
+) -> None:
     from therapy_outcomes import __version__
 
-    date_rule = (f"shifted back by 1 to {max_shift} days per client (keyed; intervals within a "
-                 "client kept)" if dates == "shift" else "shifted per client so that the "
-                 "referral falls on the first of its month (intervals within a client kept)")
+    date_rule = (
+        f"shifted back by 1 to {max_shift} days per client (keyed; intervals within a client kept)"
+        if dates == "shift"
+        else "shifted per client so that the "
+        "referral falls on the first of its month (intervals within a client kept)"
+    )
     lines = [
         "De-identified research export (therapy-outcomes " + __version__ + ")",
         "",
         f"Format: {fmt}; load with therapy_outcomes.load(<this folder>).",
         "IDs: HMAC-SHA256 pseudonyms (key not included).",
         f"Dates: {date_rule}.",
-        "Free text dropped: " + ", ".join(
-            f"{t}.{c}" for t, cols in FREE_TEXT.items() for c in cols if c not in keep) + ".",
+        "Free text dropped: "
+        + ", ".join(f"{t}.{c}" for t, cols in FREE_TEXT.items() for c in cols if c not in keep)
+        + ".",
         "Kept on request: " + (", ".join(keep) if keep else "nothing") + ".",
         "Ages: birth_year replaced by age_band (age at referral).",
         f"Small cells: every combination of {', '.join(gen.frame.columns)} occurs for at "

@@ -17,8 +17,9 @@ def wide_administrations(ds: object) -> pd.DataFrame:
     answers has no total column value, since the loader recomputes it.
     """
     head = ds.administrations.drop(columns=["total"], errors="ignore")
-    items = ds.responses.pivot_table(index="administration_id", columns="item", values="value",
-                                     aggfunc="first")
+    items = ds.responses.pivot_table(
+        index="administration_id", columns="item", values="value", aggfunc="first"
+    )
     items.columns = [f"item_{int(c)}" for c in items.columns]
     wide = head.merge(items, left_on="administration_id", right_index=True, how="left")
     totals = ds.scores.set_index("administration_id")["total"]

@@ -286,14 +286,16 @@ class Instrument:
     @property
     def total_min(self) -> float:
         """Lowest possible total."""
-        return _score_range(self.n_items, self.item_min, self.item_max, self.scoring_rule,
-                            self.multiplier)[0]
+        return _score_range(
+            self.n_items, self.item_min, self.item_max, self.scoring_rule, self.multiplier
+        )[0]
 
     @property
     def total_max(self) -> float:
         """Highest possible total."""
-        return _score_range(self.n_items, self.item_min, self.item_max, self.scoring_rule,
-                            self.multiplier)[1]
+        return _score_range(
+            self.n_items, self.item_min, self.item_max, self.scoring_rule, self.multiplier
+        )[1]
 
     @property
     def item_columns(self) -> list[str]:
@@ -310,8 +312,7 @@ class Instrument:
         (0.0, 42.0)
         """
         sub = self.subscales[name]
-        return _score_range(len(sub.items), self.item_min, self.item_max, sub.rule,
-                            sub.multiplier)
+        return _score_range(len(sub.items), self.item_min, self.item_max, sub.rule, sub.multiplier)
 
     def band_of(self, totals: Any) -> pd.Series:
         """Band label of each total; NA for missing totals or totals outside the range.
@@ -354,8 +355,7 @@ class Instrument:
         else:
             mask = np.isnan(v)
             result = _SIDES[self.cutoff.clinical](v, self.cutoff.value) & ~mask
-        return pd.Series(pd.arrays.BooleanArray(result, mask), index=series.index,
-                         name="clinical")
+        return pd.Series(pd.arrays.BooleanArray(result, mask), index=series.index, name="clinical")
 
     def rc_threshold(self) -> float | None:
         """Reliable-change threshold in points, or None when unknown.
@@ -382,14 +382,36 @@ def _score_range(k: int, lo: float, hi: float, rule: str, mult: float) -> tuple[
 # Parsing and validation
 # --------------------------------------------------------------------------------------------
 
-_TOP = {"code", "name", "kind", "aliases", "items", "reverse_items", "scoring", "subscales",
-        "better", "bands", "cutoff", "reliable_change", "missing", "risk_items", "loinc",
-        "licence", "source", "choices"}
+_TOP = {
+    "code",
+    "name",
+    "kind",
+    "aliases",
+    "items",
+    "reverse_items",
+    "scoring",
+    "subscales",
+    "better",
+    "bands",
+    "cutoff",
+    "reliable_change",
+    "missing",
+    "risk_items",
+    "loinc",
+    "licence",
+    "source",
+    "choices",
+}
 
 
 def _describe(value: Any) -> str:
-    kind = {dict: "a mapping", list: "a list", str: "text", bool: "true/false",
-            type(None): "nothing (empty)"}.get(type(value), type(value).__name__)
+    kind = {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        type(None): "nothing (empty)",
+    }.get(type(value), type(value).__name__)
     return f"{kind} ({value!r})" if not isinstance(value, dict | list) else kind
 
 
@@ -402,10 +424,10 @@ class _Checker:
     def fail(self, fld: str | None, problem: str) -> NoReturn:
         where = f"field '{fld}': " if fld else ""
         raise InstrumentDefinitionError(
-            f"invalid instrument definition in {self.origin}: {where}{problem}")
+            f"invalid instrument definition in {self.origin}: {where}{problem}"
+        )
 
-    def mapping(self, value: Any, fld: str, known: set[str], required: Iterable[str] = ()
-                ) -> dict:
+    def mapping(self, value: Any, fld: str, known: set[str], required: Iterable[str] = ()) -> dict:
         if not isinstance(value, dict):
             self.fail(fld, f"must be a mapping of key: value lines, got {_describe(value)}")
         for key in value:
@@ -425,8 +447,11 @@ class _Checker:
         return value.strip()
 
     def number(self, value: Any, fld: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-                value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             self.fail(fld, f"must be a number, got {_describe(value)}")
         return value
 
@@ -455,8 +480,7 @@ class _Checker:
             self.fail(fld, f"must be a list, got {_describe(value)}")
         return tuple(self.text(v, f"{fld}[{i}]") for i, v in enumerate(value))
 
-    def item_numbers(self, value: Any, fld: str, n: int, empty: bool = True
-                     ) -> tuple[int, ...]:
+    def item_numbers(self, value: Any, fld: str, n: int, empty: bool = True) -> tuple[int, ...]:
         if value is None:
             value = []
         if not isinstance(value, list):
@@ -468,41 +492,58 @@ class _Checker:
             self.fail(fld, f"lists an item more than once: {list(out)}")
         return out
 
-    def bands(self, value: Any, fld: str, lo: float, hi: float, max_gap: float
-              ) -> tuple[Band, ...]:
+    def bands(self, value: Any, fld: str, lo: float, hi: float, max_gap: float) -> tuple[Band, ...]:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.fail(fld, f"must be a list of {{label, min, max}} mappings, got "
-                           f"{_describe(value)}")
+            self.fail(
+                fld, f"must be a list of {{label, min, max}} mappings, got {_describe(value)}"
+            )
         bands: list[Band] = []
         for i, raw in enumerate(value):
             f = f"{fld}[{i}]"
             raw = self.mapping(raw, f, {"label", "min", "max"}, ("label", "min", "max"))
-            band = Band(self.text(raw["label"], f"{f}.label"),
-                        self.number(raw["min"], f"{f}.min"), self.number(raw["max"], f"{f}.max"))
+            band = Band(
+                self.text(raw["label"], f"{f}.label"),
+                self.number(raw["min"], f"{f}.min"),
+                self.number(raw["max"], f"{f}.max"),
+            )
             if band.min > band.max:
                 self.fail(f, f"band '{band.label}' has min {band.min} above max {band.max}")
             if band.min < lo - 1e-9 or band.max > hi + 1e-9:
-                self.fail(f, f"band '{band.label}' ({band.min}-{band.max}) falls outside the "
-                             f"score range {lo:g}-{hi:g}")
+                self.fail(
+                    f,
+                    f"band '{band.label}' ({band.min}-{band.max}) falls outside the "
+                    f"score range {lo:g}-{hi:g}",
+                )
             if bands:
                 prev = bands[-1]
                 if band.min <= prev.max:
-                    self.fail(f, f"band '{band.label}' ({band.min}-{band.max}) overlaps the "
-                                 f"previous band '{prev.label}' ({prev.min}-{prev.max}); bands "
-                                 f"must be in increasing order without overlap")
+                    self.fail(
+                        f,
+                        f"band '{band.label}' ({band.min}-{band.max}) overlaps the "
+                        f"previous band '{prev.label}' ({prev.min}-{prev.max}); bands "
+                        f"must be in increasing order without overlap",
+                    )
                 if band.min - prev.max > max_gap + 1e-9:
-                    self.fail(f, f"gap between band '{prev.label}' (max {prev.max}) and band "
-                                 f"'{band.label}' (min {band.min}); bands must cover the whole "
-                                 f"score range")
+                    self.fail(
+                        f,
+                        f"gap between band '{prev.label}' (max {prev.max}) and band "
+                        f"'{band.label}' (min {band.min}); bands must cover the whole "
+                        f"score range",
+                    )
             if band.label in {b.label for b in bands}:
                 self.fail(f"{f}.label", f"duplicate band label '{band.label}'")
             bands.append(band)
-        if bands and (not math.isclose(bands[0].min, lo, abs_tol=1e-9)
-                      or not math.isclose(bands[-1].max, hi, abs_tol=1e-9)):
-            self.fail(fld, f"bands cover {bands[0].min:g}-{bands[-1].max:g} but the score range "
-                           f"is {lo:g}-{hi:g}; bands must cover the whole range")
+        if bands and (
+            not math.isclose(bands[0].min, lo, abs_tol=1e-9)
+            or not math.isclose(bands[-1].max, hi, abs_tol=1e-9)
+        ):
+            self.fail(
+                fld,
+                f"bands cover {bands[0].min:g}-{bands[-1].max:g} but the score range "
+                f"is {lo:g}-{hi:g}; bands must cover the whole range",
+            )
         return tuple(bands)
 
 
@@ -517,8 +558,12 @@ def _parse(data: Any, origin: str) -> Instrument:
     kind = c.choice(data["kind"], "kind", _KINDS)
     aliases = c.texts(data.get("aliases"), "aliases")
 
-    it = c.mapping(data["items"], "items", {"count", "min", "max", "integer", "labels",
-                                            "answers"}, ("count", "min", "max"))
+    it = c.mapping(
+        data["items"],
+        "items",
+        {"count", "min", "max", "integer", "labels", "answers"},
+        ("count", "min", "max"),
+    )
     n = c.integer(it["count"], "items.count", 1, 1000)
     lo, hi = c.number(it["min"], "items.min"), c.number(it["max"], "items.max")
     if lo >= hi:
@@ -527,7 +572,8 @@ def _parse(data: Any, origin: str) -> Instrument:
     if integer and (lo != int(lo) or hi != int(hi)):
         c.fail("items.min", "integer items need whole-number min and max")
     labels = c.texts(it.get("labels"), "items.labels") or tuple(
-        f"Item {i}" for i in range(1, n + 1))
+        f"Item {i}" for i in range(1, n + 1)
+    )
     if len(labels) != n:
         c.fail("items.labels", f"has {len(labels)} labels for {n} items")
     answers = _answers(c, it.get("answers"), lo, hi)
@@ -553,15 +599,33 @@ def _parse(data: Any, origin: str) -> Instrument:
             if val:
                 c.fail(key, "must be empty when scoring.total is false (there is no total)")
     return Instrument(
-        code=code, name=name, kind=kind, aliases=aliases, n_items=n, item_min=lo, item_max=hi,
-        integer_items=integer, item_labels=labels, answer_labels=answers, reverse_items=reverse,
-        scoring_rule=rule, multiplier=mult, has_total=has_total, subscales=subscales,
-        better=better, bands=bands, cutoff=cutoff, reliable_change=rc, missing=missing,
+        code=code,
+        name=name,
+        kind=kind,
+        aliases=aliases,
+        n_items=n,
+        item_min=lo,
+        item_max=hi,
+        integer_items=integer,
+        item_labels=labels,
+        answer_labels=answers,
+        reverse_items=reverse,
+        scoring_rule=rule,
+        multiplier=mult,
+        has_total=has_total,
+        subscales=subscales,
+        better=better,
+        bands=bands,
+        cutoff=cutoff,
+        reliable_change=rc,
+        missing=missing,
         risk_items=_risk_items(c, data.get("risk_items"), n, lo, hi),
         loinc=_loinc(c, data.get("loinc")),
         licence=c.text(data.get("licence", ""), "licence", empty=True),
         source=c.text(data.get("source", ""), "source", empty=True),
-        choices=c.texts(data.get("choices"), "choices"), origin=origin)
+        choices=c.texts(data.get("choices"), "choices"),
+        origin=origin,
+    )
 
 
 def _answers(c: _Checker, value: Any, lo: float, hi: float) -> dict[float, str]:
@@ -589,8 +653,16 @@ def _missing(c: _Checker, value: Any, n: int) -> MissingRule:
     return MissingRule(max_missing, method)
 
 
-def _subscales(c: _Checker, value: Any, n: int, lo: float, hi: float, rule: str, mult: float,
-               missing: MissingRule) -> dict[str, Subscale]:
+def _subscales(
+    c: _Checker,
+    value: Any,
+    n: int,
+    lo: float,
+    hi: float,
+    rule: str,
+    mult: float,
+    missing: MissingRule,
+) -> dict[str, Subscale]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -600,8 +672,7 @@ def _subscales(c: _Checker, value: Any, n: int, lo: float, hi: float, rule: str,
         f = f"subscales.{name}"
         if not isinstance(name, str) or not _SUBSCALE_NAME.match(name):
             c.fail(f, "subscale names must start with a letter and use only letters, digits, _")
-        raw = c.mapping(raw, f, {"items", "rule", "multiplier", "bands", "max_missing"},
-                        ("items",))
+        raw = c.mapping(raw, f, {"items", "rule", "multiplier", "bands", "max_missing"}, ("items",))
         items = c.item_numbers(raw["items"], f"{f}.items", n, empty=False)
         s_rule = c.choice(raw.get("rule", rule), f"{f}.rule", _RULES)
         s_mult = c.number(raw.get("multiplier", mult), f"{f}.multiplier")
@@ -609,8 +680,7 @@ def _subscales(c: _Checker, value: Any, n: int, lo: float, hi: float, rule: str,
             c.fail(f"{f}.multiplier", f"must be above 0, got {s_mult}")
         k = len(items)
         default_missing = missing.max_missing * k // n
-        s_missing = c.integer(raw.get("max_missing", default_missing), f"{f}.max_missing", 0,
-                              k - 1)
+        s_missing = c.integer(raw.get("max_missing", default_missing), f"{f}.max_missing", 0, k - 1)
         if missing.method == "none" and s_missing:
             c.fail(f"{f}.max_missing", "must be 0 when missing.method is none")
         s_lo, s_hi = _score_range(k, lo, hi, s_rule, s_mult)
@@ -645,17 +715,21 @@ def _reliable_change(c: _Checker, value: Any) -> ReliableChange | None:
         c.fail("reliable_change.reliability", f"must be below 1, got {vals['reliability']}")
     if "points" not in vals and not {"sd", "reliability"} <= vals.keys():
         c.fail("reliable_change", "needs points, or both sd and reliability (or write null)")
-    return ReliableChange(vals.get("points"), vals.get("sd"), vals.get("reliability"),
-                          c.text(value.get("source", ""), "reliable_change.source", empty=True))
+    return ReliableChange(
+        vals.get("points"),
+        vals.get("sd"),
+        vals.get("reliability"),
+        c.text(value.get("source", ""), "reliable_change.source", empty=True),
+    )
 
 
-def _risk_items(c: _Checker, value: Any, n: int, lo: float, hi: float
-                ) -> tuple[RiskItem, ...]:
+def _risk_items(c: _Checker, value: Any, n: int, lo: float, hi: float) -> tuple[RiskItem, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        c.fail("risk_items", f"must be a list of {{item, min_value, label}}, got "
-                             f"{_describe(value)}")
+        c.fail(
+            "risk_items", f"must be a list of {{item, min_value, label}}, got {_describe(value)}"
+        )
     out = []
     for i, raw in enumerate(value):
         f = f"risk_items[{i}]"
@@ -664,8 +738,9 @@ def _risk_items(c: _Checker, value: Any, n: int, lo: float, hi: float
         min_value = c.number(raw["min_value"], f"{f}.min_value")
         if not lo <= min_value <= hi:
             c.fail(f"{f}.min_value", f"{min_value} is outside the item range {lo}-{hi}")
-        out.append(RiskItem(item, min_value, c.text(raw.get("label", f"item {item}"),
-                                                     f"{f}.label")))
+        out.append(
+            RiskItem(item, min_value, c.text(raw.get("label", f"item {item}"), f"{f}.label"))
+        )
     return tuple(out)
 
 
@@ -673,8 +748,7 @@ def _loinc(c: _Checker, value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        c.fail("loinc", f"must be a mapping (total, panel, items, answers), got "
-                        f"{_describe(value)}")
+        c.fail("loinc", f"must be a mapping (total, panel, items, answers), got {_describe(value)}")
     for key, val in value.items():
         if isinstance(val, dict):
             for sub, code in val.items():
@@ -712,7 +786,8 @@ def _load_path(path: str | Path) -> list[Instrument]:
         files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
         if not files:
             raise InstrumentDefinitionError(
-                f"no instrument definitions (*.yaml) found in directory {path}")
+                f"no instrument definitions (*.yaml) found in directory {path}"
+            )
     elif path.is_file():
         files = [path]
     else:
@@ -722,13 +797,15 @@ def _load_path(path: str | Path) -> list[Instrument]:
         try:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise InstrumentDefinitionError(f"cannot read instrument definition {file}: {exc}"
-                                            ) from None
+            raise InstrumentDefinitionError(
+                f"cannot read instrument definition {file}: {exc}"
+            ) from None
         inst = _load_text(text, str(file))
         if inst.code in loaded:
             raise InstrumentDefinitionError(
                 f"invalid instrument definition in {file}: field 'code': {inst.code} is also "
-                f"defined in {loaded[inst.code].origin}")
+                f"defined in {loaded[inst.code].origin}"
+            )
         loaded[inst.code] = inst
     return list(loaded.values())
 
@@ -771,7 +848,8 @@ class Registry:
                 where = self._by_code[other].origin or "another definition"
                 raise InstrumentDefinitionError(
                     f"invalid instrument definition in {inst.origin or inst.code}: field "
-                    f"'aliases': {alias!r} already names instrument {other} ({where})")
+                    f"'aliases': {alias!r} already names instrument {other} ({where})"
+                )
             self._keys[key] = inst.code
         self._by_code[inst.code] = inst
 
@@ -824,11 +902,15 @@ class Registry:
         >>> default_registry().get("core_om").n_items
         34
         """
-        code = self._keys.get(normalise_code(code_or_alias)) if isinstance(
-            code_or_alias, str) else None
+        code = (
+            self._keys.get(normalise_code(code_or_alias))
+            if isinstance(code_or_alias, str)
+            else None
+        )
         if code is None:
             raise UnknownInstrumentError(
-                f"unknown instrument {code_or_alias!r}; known codes: {', '.join(self.codes)}")
+                f"unknown instrument {code_or_alias!r}; known codes: {', '.join(self.codes)}"
+            )
         return self._by_code[code]
 
     def resolve(self, values: pd.Series) -> pd.Series:

@@ -48,8 +48,10 @@ def _item_matrix(items: pd.DataFrame, inst: Instrument) -> np.ndarray:
     """Item values as a float matrix (NaN = missing); raise ValueError on bad values."""
     absent = [c for c in inst.item_columns if c not in items.columns]
     if absent:
-        raise ValueError(f"{inst.code} needs item columns {', '.join(inst.item_columns)}; "
-                         f"missing: {', '.join(absent)}")
+        raise ValueError(
+            f"{inst.code} needs item columns {', '.join(inst.item_columns)}; "
+            f"missing: {', '.join(absent)}"
+        )
     matrix = np.empty((len(items), inst.n_items), order="F")  # column-major: filled by column
     problems = []
     for j, col in enumerate(inst.item_columns):
@@ -75,13 +77,16 @@ def _item_matrix(items: pd.DataFrame, inst: Instrument) -> np.ndarray:
         matrix[:, j] = values
     if problems:
         kind = "whole numbers " if inst.integer_items else ""
-        raise ValueError(f"{inst.code} item values must be {kind}from {inst.item_min:g} to "
-                         f"{inst.item_max:g}; bad values in " + "; ".join(problems))
+        raise ValueError(
+            f"{inst.code} item values must be {kind}from {inst.item_min:g} to "
+            f"{inst.item_max:g}; bad values in " + "; ".join(problems)
+        )
     return matrix
 
 
-def _prorated(block: np.ndarray, rule: str, multiplier: float, max_missing: int
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _prorated(
+    block: np.ndarray, rule: str, multiplier: float, max_missing: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Prorated score (see module docstring) and validity of each row of ``block``."""
     n = block.shape[1]
     answered = (~np.isnan(block)).sum(axis=1)
@@ -92,8 +97,9 @@ def _prorated(block: np.ndarray, rule: str, multiplier: float, max_missing: int
     return np.where(valid, np.round(total, DECIMALS), np.nan), valid
 
 
-def score(items: pd.DataFrame, instrument: str | Instrument, *,
-          registry: Registry | None = None) -> pd.DataFrame:
+def score(
+    items: pd.DataFrame, instrument: str | Instrument, *, registry: Registry | None = None
+) -> pd.DataFrame:
     """Score item answers: total, band, missing-item handling, risk flag and subscales.
 
     Parameters
@@ -152,24 +158,29 @@ def score(items: pd.DataFrame, instrument: str | Instrument, *,
     if inst.reverse_items:
         rev = [i - 1 for i in inst.reverse_items]
         scored[:, rev] = inst.item_min + inst.item_max - scored[:, rev]
-    total, valid = _prorated(scored, inst.scoring_rule, inst.multiplier,
-                             inst.missing.max_missing)
+    total, valid = _prorated(scored, inst.scoring_rule, inst.multiplier, inst.missing.max_missing)
     if not inst.has_total:
         total = np.full(len(x), np.nan)
     risk = np.zeros(len(x), dtype=bool)
     for r in inst.risk_items:
         risk |= np.nan_to_num(x[:, r.item - 1], nan=-np.inf) >= r.min_value
-    out = {"total": total, "band": inst.band_of(pd.Series(total)).array,
-           "n_missing": n_missing, "prorated": valid & (n_missing > 0), "valid": valid,
-           "risk": risk}
+    out = {
+        "total": total,
+        "band": inst.band_of(pd.Series(total)).array,
+        "n_missing": n_missing,
+        "prorated": valid & (n_missing > 0),
+        "valid": valid,
+        "risk": risk,
+    }
     for name, sub in inst.subscales.items():
         block = scored[:, [i - 1 for i in sub.items]]
         out[f"sub_{name}"] = _prorated(block, sub.rule, sub.multiplier, sub.max_missing)[0]
     return pd.DataFrame(out, index=items.index)
 
 
-def score_totals(totals: pd.Series, instrument: str | Instrument, *,
-                 registry: Registry | None = None) -> pd.DataFrame:
+def score_totals(
+    totals: pd.Series, instrument: str | Instrument, *, registry: Registry | None = None
+) -> pd.DataFrame:
     """Score bare totals (studies that kept only totals): band and validity.
 
     Parameters
@@ -207,8 +218,10 @@ def score_totals(totals: pd.Series, instrument: str | Instrument, *,
     """
     inst = _instrument(instrument, registry)
     if not inst.has_total:
-        raise ValueError(f"{inst.code} has no total score (see its definition); score its "
-                         f"items with score() to get the subscales")
+        raise ValueError(
+            f"{inst.code} has no total score (see its definition); score its "
+            f"items with score() to get the subscales"
+        )
     series = totals if isinstance(totals, pd.Series) else pd.Series(totals)
     try:
         values = pd.to_numeric(series).to_numpy(dtype=float, na_value=np.nan)
@@ -219,10 +232,14 @@ def score_totals(totals: pd.Series, instrument: str | Instrument, *,
         valid = np.isfinite(values) & (values >= inst.total_min) & (values <= inst.total_max)
     total = np.where(valid, values, np.nan)
     n = len(values)
-    out = {"total": total, "band": inst.band_of(pd.Series(total)).array,
-           "n_missing": pd.array([pd.NA] * n, dtype="Int64"),
-           "prorated": np.zeros(n, dtype=bool), "valid": valid,
-           "risk": pd.array([pd.NA] * n, dtype="boolean")}
+    out = {
+        "total": total,
+        "band": inst.band_of(pd.Series(total)).array,
+        "n_missing": pd.array([pd.NA] * n, dtype="Int64"),
+        "prorated": np.zeros(n, dtype=bool),
+        "valid": valid,
+        "risk": pd.array([pd.NA] * n, dtype="boolean"),
+    }
     for name in inst.subscales:
         out[f"sub_{name}"] = np.full(n, np.nan)
     return pd.DataFrame(out, index=series.index)

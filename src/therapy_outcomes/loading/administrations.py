@@ -20,8 +20,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from therapy_outcomes.loading.arrow_ops import decode_categorical, parse_float
 from therapy_outcomes.instruments import Registry, score, score_totals
+from therapy_outcomes.loading.arrow_ops import decode_categorical, parse_float
 from therapy_outcomes.loading.readers import LINE, RawTable
 from therapy_outcomes.loading.validation import RejectLog, accepted_mask, duplicate_rows
 
@@ -185,8 +185,10 @@ def check_items(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Rej
             if mask.any():
                 rows = np.flatnonzero(mask)
                 reason = pd.Series(
-                    [template.format(code=codes.iat[i], n=n_items[i], lo=low[i], hi=high[i])
-                     for i in rows],
+                    [
+                        template.format(code=codes.iat[i], n=n_items[i], lo=low[i], hi=high[i])
+                        for i in rows
+                    ],
                     index=rows,
                 )
                 log.add(raw, rows, col, reason)

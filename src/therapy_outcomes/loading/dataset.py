@@ -3,8 +3,8 @@
 The steps, each a function of its own module: read every file as text
 (:mod:`~therapy_outcomes.loading.readers`), parse and check each table against its declaration
 (:mod:`~therapy_outcomes.loading.validation`), check references between tables, tidy and score the
-questionnaires (:mod:`~therapy_outcomes.loading.administrations`). A row that refers to a rejected row
-is rejected too, so the accepted tables are always consistent with each other.
+questionnaires (:mod:`~therapy_outcomes.loading.administrations`). A row that refers to a rejected
+row is rejected too, so the accepted tables are always consistent with each other.
 """
 
 from __future__ import annotations
@@ -17,13 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from therapy_outcomes.loading import administrations as adm
-from therapy_outcomes.loading.arrow_ops import lookup
 from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.instruments import Registry, default_registry
-from therapy_outcomes.parameters import parse_date_parameter
+from therapy_outcomes.loading import administrations as adm
+from therapy_outcomes.loading.arrow_ops import lookup
 from therapy_outcomes.loading.readers import LINE, RawTable
-from therapy_outcomes.sources import RawDataset, read_source
 from therapy_outcomes.loading.tables import TABLE_NAMES, TABLES, spec
 from therapy_outcomes.loading.validation import (
     RejectLog,
@@ -34,6 +32,8 @@ from therapy_outcomes.loading.validation import (
     parse_table,
     reject_references,
 )
+from therapy_outcomes.parameters import parse_date_parameter
+from therapy_outcomes.sources import RawDataset, read_source
 
 DEFINITION_FILES = ("instruments.yaml", "instruments")
 
@@ -375,9 +375,7 @@ def _check_goal_ratings(
             frac = rows & value.notna() & (value % 1 != 0)
             log.add(raw, frac, "value", f"{name} ratings are whole numbers")
     counts = measure.str.lower() == "count"
-    log.add(
-        raw, counts & (value < 0), "value", "a behaviour count cannot be negative"
-    )
+    log.add(raw, counts & (value < 0), "value", "a behaviour count cannot be negative")
 
 
 def _administrations(

@@ -1,8 +1,8 @@
 """Read the raw files of a dataset into frames of text, keeping each row's line number.
 
 Every cell is read as text (an empty cell becomes a missing value); parsing into dates and
-numbers happens in :mod:`therapy_outcomes.loading.validation`, so that a bad value becomes a reported
-reject instead of an exception. A file that cannot be read at all raises
+numbers happens in :mod:`therapy_outcomes.loading.validation`, so that a bad value becomes a
+reported reject instead of an exception. A file that cannot be read at all raises
 :class:`~therapy_outcomes.errors.DatasetReadError` with one readable message.
 
 Large clean CSV files take a fast path through ``pyarrow.csv``; a file with ragged rows, blank
@@ -216,9 +216,7 @@ def _read_fast(
             column = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
         columns[name] = column
     table = pa.table(columns)
-    frame = table.to_pandas(
-        types_mapper={pa.string(): pd.StringDtype()}.get, date_as_object=False
-    )
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get, date_as_object=False)
     for name, kind in (hints or {}).items():
         if kind == "date" and name in frame:
             frame[name] = frame[name].astype("datetime64[ns]")

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from therapy_outcomes.loading.arrow_ops import duplicated, isin, parse_date, parse_float
 from therapy_outcomes.errors import DatasetReadError
+from therapy_outcomes.loading.arrow_ops import duplicated, isin, parse_date, parse_float
 from therapy_outcomes.loading.readers import LINE, RawTable
 from therapy_outcomes.loading.tables import ID_PATTERN, TABLE_NAMES, Col, TableSpec
 
@@ -280,9 +280,7 @@ def duplicate_rows(
     dup = pd.Series(duplicated(sub, key), index=sub.index)
     if not dup.any():
         return
-    first_line = (
-        sub.assign(_first=raw.frame.loc[present, LINE])[~dup].set_index(key)["_first"]
-    )
+    first_line = sub.assign(_first=raw.frame.loc[present, LINE])[~dup].set_index(key)["_first"]
     repeated = sub[dup]
     keys = pd.MultiIndex.from_frame(repeated) if len(key) > 1 else repeated[key[0]]
     firsts = first_line.reindex(keys).to_numpy()

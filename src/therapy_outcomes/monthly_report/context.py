@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from therapy_outcomes import __version__
-from therapy_outcomes.loading.dataset import Dataset, load
 from therapy_outcomes.errors import ParameterError
+from therapy_outcomes.loading.dataset import Dataset, load
 
 __all__ = [
     "ALERT_KINDS",
@@ -111,8 +111,13 @@ def monthly_context(
     if therapist is not None:
         sessions = sessions[sessions["therapist_id"] == therapist]
     ctx = MonthlyContext(
-        ds=ds, month=period, site=site, therapist=therapist, audience=audience,
-        min_cell=min_cell, clients=clients.reset_index(drop=True),
+        ds=ds,
+        month=period,
+        site=site,
+        therapist=therapist,
+        audience=audience,
+        min_cell=min_cell,
+        clients=clients.reset_index(drop=True),
         sessions=sessions.reset_index(drop=True),
         scores=ds.scores[ds.scores["client_id"].isin(ids)].reset_index(drop=True),
     )
@@ -120,8 +125,13 @@ def monthly_context(
         "package": f"therapy-outcomes {__version__}",
         "input_hash": ds.input_hash,
         "validated_on": ds.as_of.date().isoformat(),
-        "parameters": {"month": month, "site": site, "therapist": therapist,
-                       "audience": audience, "min_cell": min_cell},
+        "parameters": {
+            "month": month,
+            "site": site,
+            "therapist": therapist,
+            "audience": audience,
+            "min_cell": min_cell,
+        },
     }
     return ctx
 
@@ -156,9 +166,11 @@ def _month_figures(ctx: MonthlyContext, period: pd.Period) -> dict[str, Any]:
     dna = int((ses["attendance"] == "did_not_attend").sum())
     sc = ctx.scores[ctx.scores["valid"].astype(bool)]
     measured = set(sc["session_id"].dropna()) | set(
-        zip(sc["client_id"], sc["administered_on"].dt.normalize(), strict=True))
+        zip(sc["client_id"], sc["administered_on"].dt.normalize(), strict=True)
+    )
     with_measure = sum(
-        1 for r in attended.itertuples()
+        1
+        for r in attended.itertuples()
         if r.session_id in measured or (r.client_id, r.session_on.normalize()) in measured
     )
     n_att = len(attended)
@@ -213,8 +225,9 @@ def closed_outcomes(ctx: MonthlyContext) -> pd.DataFrame:
     from therapy_outcomes.change.significance import SIGNIFICANCE_CATEGORIES, clinical_significance
 
     ended = ctx.clients["episode_end"]
-    closed = set(ctx.clients.loc[(ended >= ctx.month_start) & (ended <= ctx.month_end),
-                                 "client_id"])
+    closed = set(
+        ctx.clients.loc[(ended >= ctx.month_start) & (ended <= ctx.month_end), "client_id"]
+    )
     rows = []
     for code in ("PHQ-9", "GAD-7", "CORE-10"):
         inst = ctx.ds.registry.get(code)
@@ -223,8 +236,13 @@ def closed_outcomes(ctx: MonthlyContext) -> pd.DataFrame:
         if pairs.empty or inst.cutoff is None or inst.rc_threshold() is None:
             continue
         res = clinical_significance(
-            pairs["pre"], pairs["post"], threshold=inst.rc_threshold(), better=inst.better,
-            cutoff=inst.cutoff.value, clinical_side=inst.cutoff.clinical)
+            pairs["pre"],
+            pairs["post"],
+            threshold=inst.rc_threshold(),
+            better=inst.better,
+            cutoff=inst.cutoff.value,
+            clinical_side=inst.cutoff.clinical,
+        )
         counts = res["category"].value_counts()
         row: dict[str, Any] = {"instrument": code, "paired": len(pairs)}
         row.update({c: int(counts.get(c, 0)) for c in SIGNIFICANCE_CATEGORIES})
@@ -263,8 +281,13 @@ def alert_counts(alert_rows: pd.DataFrame) -> pd.DataFrame:
     ['not_on_track', 'reliable_deterioration', 'risk_item']
     """
     return pd.DataFrame(
-        [{"alert": k, "clients": int(alert_rows.loc[alert_rows["kind"] == k, "client_id"]
-                                     .nunique())} for k in ALERT_KINDS]
+        [
+            {
+                "alert": k,
+                "clients": int(alert_rows.loc[alert_rows["kind"] == k, "client_id"].nunique()),
+            }
+            for k in ALERT_KINDS
+        ]
     )
 
 
@@ -284,8 +307,9 @@ def goals_overdue(ctx: MonthlyContext) -> pd.DataFrame:
     status = review_status(goals, ctx.ds.goal_ratings, as_of=ctx.month_end)
     c = ctx.clients.set_index("client_id")
     open_ = c["episode_end"].isna() | (c["episode_end"] > ctx.month_end)
-    status = status[status["overdue"].astype(bool)
-                    & status["client_id"].map(open_).fillna(False).astype(bool)]
+    status = status[
+        status["overdue"].astype(bool) & status["client_id"].map(open_).fillna(False).astype(bool)
+    ]
     out = status.groupby("client_id").size().rename("goals").reset_index()
     return out
 

@@ -343,7 +343,8 @@ def rate_table(
     -------
     DataFrame
         Columns ``[by.name or "group",] category, count, n, percent, ci_low, ci_high``.
-        Pass it to :func:`therapy_outcomes.outcomes.disclosure.suppress_small_cells` before publishing.
+        Pass it to :func:`therapy_outcomes.outcomes.disclosure.suppress_small_cells` before
+        publishing.
 
     Examples
     --------

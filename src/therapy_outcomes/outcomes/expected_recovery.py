@@ -195,8 +195,17 @@ def score_series(
         out["session_number"] = out["position"]
     else:
         out["session_number"] = _attended_before(out, sessions, as_of)
-    cols = ["client_id", "rater", "administration_id", "administered_on", "total", "position",
-            "session_number", "intake", "intake_on"]
+    cols = [
+        "client_id",
+        "rater",
+        "administration_id",
+        "administered_on",
+        "total",
+        "position",
+        "session_number",
+        "intake",
+        "intake_on",
+    ]
     return out[cols]
 
 
@@ -402,9 +411,7 @@ class ExpectedRecoveryModel:
         sign = 1.0 if self.better == "lower" else -1.0
         return mean + sign * z * sd
 
-    def curve(
-        self, intake: float, percentile: float = 90, sessions: Any = None
-    ) -> pd.DataFrame:
+    def curve(self, intake: float, percentile: float = 90, sessions: Any = None) -> pd.DataFrame:
         """Expected score and bound at each session for one intake (for charts).
 
         Returns

@@ -50,7 +50,9 @@ def severity_bars(severity: pd.DataFrame) -> go.Figure:
             )
         fig.update_yaxes(title_text="clients", row=row, col=1)
     fig.update_layout(
-        barmode="group", height=260 * max(len(instruments), 1), template="plotly_white",
+        barmode="group",
+        height=260 * max(len(instruments), 1),
+        template="plotly_white",
         margin={"l": 60, "r": 20, "t": 40, "b": 40},
     )
     return fig

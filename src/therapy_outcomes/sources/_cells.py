@@ -118,8 +118,15 @@ def frame_to_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def reject(table: str, file: str, line: int, reason: str, *, column: str | None = None,
-           value: object = None) -> dict:
+def reject(
+    table: str,
+    file: str,
+    line: int,
+    reason: str,
+    *,
+    column: str | None = None,
+    value: object = None,
+) -> dict:
     """One reject record in the loader's format.
 
     Examples
@@ -128,5 +135,11 @@ def reject(table: str, file: str, line: int, reason: str, *, column: str | None 
     4
     """
     text = None if value is None else str(value)[:80]
-    return {"table": table, "file": file, "line": int(line), "column": column, "value": text,
-            "reason": reason}
+    return {
+        "table": table,
+        "file": file,
+        "line": int(line),
+        "column": column,
+        "value": text,
+        "reason": reason,
+    }

@@ -44,6 +44,7 @@ from pathlib import Path
 
 from therapy_outcomes.instruments import Registry, default_registry
 from therapy_outcomes.loading.readers import RawTable, read_csv_table
+from therapy_outcomes.loading.tables import TABLE_NAMES
 from therapy_outcomes.sources._cells import raw_table, reject
 from therapy_outcomes.sources.base import RawDataset, Source, digest_files
 from therapy_outcomes.sources.fhir_map import (
@@ -57,7 +58,6 @@ from therapy_outcomes.sources.fhir_map import (
 )
 from therapy_outcomes.sources.fhir_obs import map_observations
 from therapy_outcomes.sources.fhir_read import FHIR_SUFFIXES, Located, ReadResult, read_fhir
-from therapy_outcomes.loading.tables import TABLE_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +88,7 @@ def matches(location: str) -> bool:
     if not path.is_dir() or (path / "administrations.csv").exists():
         return False
     return any(
-        p.is_file() and p.suffix.lower() in FHIR_SUFFIXES and _looks_fhir(p)
-        for p in path.iterdir()
+        p.is_file() and p.suffix.lower() in FHIR_SUFFIXES and _looks_fhir(p) for p in path.iterdir()
     )
 
 
@@ -126,8 +125,12 @@ def read(location: str) -> RawDataset:
             row = map_response(loc, index, full_urls)
         except MappingProblem as err:
             rejects["administrations"].append(
-                reject("administrations", loc.file, loc.line,
-                       f"QuestionnaireResponse/{loc.resource.id}: {err}")
+                reject(
+                    "administrations",
+                    loc.file,
+                    loc.line,
+                    f"QuestionnaireResponse/{loc.resource.id}: {err}",
+                )
             )
             continue
         responses[str(row.record["administration_id"])] = row
@@ -148,8 +151,9 @@ def read(location: str) -> RawDataset:
         patients = [r for r in resources if r.type == "Patient"]
         tables["clients"] = _clients(patients, rows, rejects["clients"], offsets)
     elif rejects["clients"]:
-        log.info("clients.csv given: %d unreadable Patient resources ignored",
-                 len(rejects["clients"]))
+        log.info(
+            "clients.csv given: %d unreadable Patient resources ignored", len(rejects["clients"])
+        )
     files = list(result.files)
     if folder is not None:
         files += [folder / f"{name}.csv" for name in csv_tables]
@@ -165,10 +169,15 @@ def _drop_duplicates(resources: list[Located], rejects: dict[str, list[dict]]) -
         if rid is not None and key in seen:
             first = seen[key]
             table = "clients" if loc.type == "Patient" else "administrations"
-            rejects[table].append(reject(
-                table, loc.file, loc.line,
-                f"duplicate resource {loc.type}/{rid} (first at {first.file} line {first.line})",
-            ))
+            rejects[table].append(
+                reject(
+                    table,
+                    loc.file,
+                    loc.line,
+                    f"duplicate resource {loc.type}/{rid} "
+                    f"(first at {first.file} line {first.line})",
+                )
+            )
             continue
         if rid is not None:
             seen[key] = loc
@@ -181,8 +190,10 @@ def _log_skipped(result: ReadResult, observations: int) -> None:
     if observations:
         skipped["Observation (not an instrument code)"] += observations
     if skipped:
-        log.info("FHIR resources skipped: %s",
-                 ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items())))
+        log.info(
+            "FHIR resources skipped: %s",
+            ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items())),
+        )
 
 
 def _csv_tables(folder: Path | None) -> dict[str, RawTable]:
@@ -222,8 +233,9 @@ def _relabel(records: list[dict], file: str, offsets: dict[str, int], single: bo
         rec["file"] = file
 
 
-def _administrations(rows: list[AdminRow], rejects: list[dict], with_sessions: bool,
-                     offsets: dict[str, int]) -> RawTable:
+def _administrations(
+    rows: list[AdminRow], rejects: list[dict], with_sessions: bool, offsets: dict[str, int]
+) -> RawTable:
     positions = [(r.file, r.line) for r in rows] + [(x["file"], x["line"]) for x in rejects]
     file, lines = _place(positions, offsets)
     single = len({f for f, _ in positions}) <= 1
@@ -236,8 +248,9 @@ def _administrations(rows: list[AdminRow], rejects: list[dict], with_sessions: b
         encounter = record.pop("_encounter", None)
         record["session_id"] = clean_id(encounter) if with_sessions and encounter else None
         records.append(record)
-    return raw_table("administrations", file, records, lines[: len(rows)], columns=columns,
-                     unreadable=rejects)
+    return raw_table(
+        "administrations", file, records, lines[: len(rows)], columns=columns, unreadable=rejects
+    )
 
 
 def _therapist(gp: object) -> str:
@@ -247,8 +260,9 @@ def _therapist(gp: object) -> str:
     return clean_id(found) if found else (getattr(gp, "display", None) or UNKNOWN)
 
 
-def _clients(patients: list[Located], rows: list[AdminRow], rejects: list[dict],
-             offsets: dict[str, int]) -> RawTable:
+def _clients(
+    patients: list[Located], rows: list[AdminRow], rejects: list[dict], offsets: dict[str, int]
+) -> RawTable:
     first: dict[str, str] = {}
     first_row: dict[str, AdminRow] = {}
     for row in rows:
@@ -270,29 +284,33 @@ def _clients(patients: list[Located], rows: list[AdminRow], rejects: list[dict],
         org = patient.managingOrganization
         gp = (patient.generalPractitioner or [None])[0]
         birth = as_date(patient.birthDate) or (str(patient.birthDate) if patient.birthDate else "")
-        records.append({
-            "client_id": cid,
-            "site": (getattr(org, "display", None) or ref_id(org, {})) if org else UNKNOWN,
-            "therapist_id": _therapist(gp),
-            "referred_on": first[cid],
-            "sex": patient.gender,
-            "birth_year": birth[:4] or None,
-        })
+        records.append(
+            {
+                "client_id": cid,
+                "site": (getattr(org, "display", None) or ref_id(org, {})) if org else UNKNOWN,
+                "therapist_id": _therapist(gp),
+                "referred_on": first[cid],
+                "sex": patient.gender,
+                "birth_year": birth[:4] or None,
+            }
+        )
         positions.append((loc.file, loc.line))
     if unused:
         log.info("%d Patient resources without administrations left out", unused)
     for cid, row in first_row.items():
         if cid in seen:
             continue
-        records.append({"client_id": cid, "site": UNKNOWN, "therapist_id": UNKNOWN,
-                        "referred_on": first[cid]})
+        records.append(
+            {"client_id": cid, "site": UNKNOWN, "therapist_id": UNKNOWN, "referred_on": first[cid]}
+        )
         positions.append((row.file, row.line))
     all_positions = positions + [(x["file"], x["line"]) for x in rejects]
     file, lines = _place(all_positions, offsets)
     _relabel(rejects, file, offsets, len({f for f, _ in all_positions}) <= 1)
     columns = ["client_id", "site", "therapist_id", "referred_on", "sex", "birth_year"]
-    return raw_table("clients", file, records, lines[: len(records)], columns=columns,
-                     unreadable=rejects)
+    return raw_table(
+        "clients", file, records, lines[: len(records)], columns=columns, unreadable=rejects
+    )
 
 
 FHIR = Source("fhir", matches, read)

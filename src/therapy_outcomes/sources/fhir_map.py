@@ -77,7 +77,10 @@ class Index:
                 continue
             loinc = codes.loinc_codes(code, inst.loinc)
             entry = InstrumentCodes(
-                inst, loinc["total"], loinc["panel"], loinc["items"],
+                inst,
+                loinc["total"],
+                loinc["panel"],
+                loinc["items"],
                 {str(c): float(v) for v, c in loinc["answers"].items()},
             )
             index.by_code[code] = entry
@@ -332,8 +335,11 @@ class AdminRow:
 
 def _rater(reference: Any) -> str:
     kind = ref_type(reference) if reference is not None else None
-    return {"Practitioner": "clinician", "PractitionerRole": "clinician",
-            "RelatedPerson": "parent"}.get(kind or "", "self")
+    return {
+        "Practitioner": "clinician",
+        "PractitionerRole": "clinician",
+        "RelatedPerson": "parent",
+    }.get(kind or "", "self")
 
 
 def _instrument_of_qr(qr: Any, index: Index) -> InstrumentCodes:
@@ -426,8 +432,12 @@ def obs_code(obs: Any, index: Index) -> tuple[str, InstrumentCodes, int | None] 
 def obs_date(obs: Any) -> str | None:
     """Date of an Observation: effective dateTime, period start, instant, or issued."""
     period = getattr(obs, "effectivePeriod", None)
-    for value in (obs.effectiveDateTime, getattr(period, "start", None), obs.effectiveInstant,
-                  obs.issued):
+    for value in (
+        obs.effectiveDateTime,
+        getattr(period, "start", None),
+        obs.effectiveInstant,
+        obs.issued,
+    ):
         date = as_date(value)
         if date is not None:
             return date

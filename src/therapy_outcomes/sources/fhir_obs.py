@@ -119,13 +119,15 @@ def map_observations(
             else:
                 _loose_item(loc, role, full_urls, responses, groups, out)
         except MappingProblem as err:
-            out.rejects.append(reject(TABLE, loc.file, loc.line, f"Observation/{loc.resource.id}: "
-                                      f"{err}"))
+            out.rejects.append(
+                reject(TABLE, loc.file, loc.line, f"Observation/{loc.resource.id}: {err}")
+            )
     return out
 
 
-def _panel(loc: Located, entry, by_id: dict[str, Located], index: Index,
-           full_urls: dict[str, str]) -> AdminRow:
+def _panel(
+    loc: Located, entry, by_id: dict[str, Located], index: Index, full_urls: dict[str, str]
+) -> AdminRow:
     record = _head(loc, entry.inst.code, full_urls)
     panel = loc.resource
     if panel.valueInteger is not None or panel.valueQuantity is not None:
@@ -136,8 +138,9 @@ def _panel(loc: Located, entry, by_id: dict[str, Located], index: Index,
             raise MappingProblem(f"member {ref.reference} is not in the input")
         role = obs_code(member.resource, index)
         if role is None or role[1] is not entry or role[0] == "panel":
-            raise MappingProblem(f"member {ref.reference} is not an item or total of "
-                                 f"{entry.inst.code}")
+            raise MappingProblem(
+                f"member {ref.reference} is not an item or total of {entry.inst.code}"
+            )
         if member.resource.status not in OBS_STATUSES:
             raise MappingProblem(f"member {ref.reference} has status '{member.resource.status}'")
         column = "total" if role[0] == "total" else f"item_{role[2]}"
@@ -147,8 +150,9 @@ def _panel(loc: Located, entry, by_id: dict[str, Located], index: Index,
     return AdminRow(record, loc.file, loc.line, f"Observation/{panel.id}")
 
 
-def _derived_response(loc: Located, full_urls: dict[str, str],
-                      responses: dict[str, AdminRow]) -> AdminRow | None:
+def _derived_response(
+    loc: Located, full_urls: dict[str, str], responses: dict[str, AdminRow]
+) -> AdminRow | None:
     for ref in loc.resource.derivedFrom or []:
         if ref_type(ref) in (None, "QuestionnaireResponse"):
             rid = ref_id(ref, full_urls)
@@ -157,8 +161,9 @@ def _derived_response(loc: Located, full_urls: dict[str, str],
     return None
 
 
-def _total(loc: Located, entry, full_urls: dict[str, str],
-           responses: dict[str, AdminRow]) -> AdminRow | None:
+def _total(
+    loc: Located, entry, full_urls: dict[str, str], responses: dict[str, AdminRow]
+) -> AdminRow | None:
     value = value_score(loc.resource, entry)
     response = _derived_response(loc, full_urls, responses)
     if response is not None:
@@ -174,9 +179,14 @@ def _total(loc: Located, entry, full_urls: dict[str, str],
     return AdminRow(record, loc.file, loc.line, f"Observation/{loc.resource.id}")
 
 
-def _loose_item(loc: Located, role: tuple, full_urls: dict[str, str],
-                responses: dict[str, AdminRow], groups: dict[tuple, AdminRow],
-                out: ObsResult) -> None:
+def _loose_item(
+    loc: Located,
+    role: tuple,
+    full_urls: dict[str, str],
+    responses: dict[str, AdminRow],
+    groups: dict[tuple, AdminRow],
+    out: ObsResult,
+) -> None:
     if _derived_response(loc, full_urls, responses) is not None:
         return  # the response it came from holds the same answer
     _, entry, k = role
@@ -190,6 +200,8 @@ def _loose_item(loc: Located, role: tuple, full_urls: dict[str, str],
         out.rows.append(row)
     column = f"item_{k}"
     if column in row.record:
-        raise MappingProblem(f"{entry.inst.code} item {k} for {head['client_id']} on "
-                             f"{head['administered_on']} is already in {row.source}")
+        raise MappingProblem(
+            f"{entry.inst.code} item {k} for {head['client_id']} on "
+            f"{head['administered_on']} is already in {row.source}"
+        )
     row.record[column] = value

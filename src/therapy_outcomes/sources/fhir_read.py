@@ -79,8 +79,9 @@ def _why(err: ValidationError) -> str:
     return f"not a valid FHIR resource: {where}: {first.get('msg', 'invalid')}"[:200]
 
 
-def _validate(data: object, result: ReadResult, file: str, line: int,
-              full_url: str | None = None) -> None:
+def _validate(
+    data: object, result: ReadResult, file: str, line: int, full_url: str | None = None
+) -> None:
     if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
         result.bad.append((file, line, "", "not a FHIR resource (no resourceType)"))
         return
@@ -153,7 +154,8 @@ def _read_ndjson(path: Path, result: ReadResult) -> None:
 def fhir_files(folder: Path) -> list[Path]:
     """The FHIR files of a folder (``*.json``, ``*.ndjson``, ``*.jsonl``), sorted by name."""
     return sorted(
-        p for p in folder.iterdir()
+        p
+        for p in folder.iterdir()
         if p.is_file() and p.suffix.lower() in FHIR_SUFFIXES and not p.name.startswith(".")
     )
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from therapy_outcomes.loading.readers import read_csv_table, read_excel_tables, sniff_separator
-from therapy_outcomes.sources.base import RawDataset, Source, digest_files
 from therapy_outcomes.loading.tables import TABLE_NAMES, read_hints
+from therapy_outcomes.sources.base import RawDataset, Source, digest_files
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 

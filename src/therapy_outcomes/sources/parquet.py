@@ -23,16 +23,19 @@ import pandas as pd
 
 from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.loading.readers import LINE, RawTable
+from therapy_outcomes.loading.tables import TABLE_NAMES
 from therapy_outcomes.sources._cells import frame_to_text
 from therapy_outcomes.sources.base import RawDataset, Source, digest_files
-from therapy_outcomes.loading.tables import TABLE_NAMES
 
 
 def matches(location: str) -> bool:
     """A folder with ``clients.parquet`` and no ``clients.csv``."""
     path = Path(location)
-    return path.is_dir() and (path / "clients.parquet").is_file() and not (
-        path / "clients.csv").exists()
+    return (
+        path.is_dir()
+        and (path / "clients.parquet").is_file()
+        and not (path / "clients.csv").exists()
+    )
 
 
 def read_table(path: Path, name: str) -> RawTable:

@@ -43,14 +43,18 @@ import yaml
 
 from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.loading.readers import RawTable
+from therapy_outcomes.loading.tables import spec
 from therapy_outcomes.sources._cells import raw_table, reject
 from therapy_outcomes.sources.base import RawDataset, Source, digest_files
 from therapy_outcomes.sources.redcap_files import Export, Field, read_dictionary, read_export
-from therapy_outcomes.loading.tables import spec
 
 MAPPING_NAME = "redcap.yaml"
-ID_COLUMNS = {"sessions": "session_id", "goals": "goal_id", "homework": "homework_id",
-              "events": "event_id"}
+ID_COLUMNS = {
+    "sessions": "session_id",
+    "goals": "goal_id",
+    "homework": "homework_id",
+    "events": "event_id",
+}
 GENERIC = ("sessions", "goals", "goal_ratings", "homework", "events")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-]+")
 
@@ -103,8 +107,9 @@ def make_id(*parts: object) -> str:
 class _Project:
     """The export, dictionary and mapping, with the look-ups the tables need."""
 
-    def __init__(self, mapping: dict[str, Any], fields: dict[str, Field], export: Export,
-                 name: str) -> None:
+    def __init__(
+        self, mapping: dict[str, Any], fields: dict[str, Field], export: Export, name: str
+    ) -> None:
         self.mapping, self.fields, self.export, self.name = mapping, fields, export, name
         self.record_id = str(mapping.get("record_id", "record_id"))
         self.events = {str(k): str(v) for k, v in (mapping.get("event_labels") or {}).items()}
@@ -120,8 +125,9 @@ class _Project:
 
     def require(self, field: str, where: str) -> None:
         if field not in self.fields:
-            raise DatasetReadError(f"{self.name}: {where} names field '{field}', which is not "
-                                   "in the data dictionary")
+            raise DatasetReadError(
+                f"{self.name}: {where} names field '{field}', which is not in the data dictionary"
+            )
 
     def event_is(self, row: dict, event: str | None) -> bool:
         if event is None:
@@ -157,8 +163,12 @@ class _Project:
 
     def row_id(self, i: int, form: str) -> str:
         row = self.export.rows[i]
-        return make_id(row.get(self.record_id), row.get("redcap_event_name"), form,
-                       row.get("redcap_repeat_instance"))
+        return make_id(
+            row.get(self.record_id),
+            row.get("redcap_event_name"),
+            form,
+            row.get("redcap_repeat_instance"),
+        )
 
 
 def event_name(label: str) -> str:
@@ -192,8 +202,9 @@ def _field_of(spec: Any) -> str | None:
     return None if spec is None else str(spec)
 
 
-def _choice(project: _Project, field: str, value: str | None, code: bool,
-            values: dict | None) -> str | None:
+def _choice(
+    project: _Project, field: str, value: str | None, code: bool, values: dict | None
+) -> str | None:
     """A field's value as our text: code or label; raises ValueError when not a choice."""
     if value is None:
         return None
@@ -209,8 +220,9 @@ def _choice(project: _Project, field: str, value: str | None, code: bool,
     return value if code else choices[value]
 
 
-def _administrations(project: _Project, specs: list[dict]) -> tuple[list[dict], list[int],
-                                                                     list[dict], str]:
+def _administrations(
+    project: _Project, specs: list[dict]
+) -> tuple[list[dict], list[int], list[dict], str]:
     """Rows of every instrument; lines made unique when instruments share export rows.
 
     When two instruments are read from the same export row (a longitudinal event row holds
@@ -248,8 +260,16 @@ def _administrations(project: _Project, specs: list[dict]) -> tuple[list[dict], 
                 if entry.get("total"):
                     record["total"] = row.get(entry["total"])
             except ValueError as err:
-                rejects.append(reject("administrations", file, project.export.lines[i],
-                                      str(err), column=f, value=row.get(f)))
+                rejects.append(
+                    reject(
+                        "administrations",
+                        file,
+                        project.export.lines[i],
+                        str(err),
+                        column=f,
+                        value=row.get(f),
+                    )
+                )
                 continue
             records.append(record)
             lines.append(project.export.lines[i])
@@ -263,8 +283,9 @@ def _administrations(project: _Project, specs: list[dict]) -> tuple[list[dict], 
     return records, lines, rejects, file
 
 
-def _clients(project: _Project, spec: dict, first: dict[str, str]) -> tuple[list[dict],
-                                                                            list[int], list]:
+def _clients(
+    project: _Project, spec: dict, first: dict[str, str]
+) -> tuple[list[dict], list[int], list]:
     columns = dict(spec.get("columns") or {})
     columns.setdefault("client_id", project.record_id)
     for col, col_spec in columns.items():
@@ -291,9 +312,16 @@ def _clients(project: _Project, spec: dict, first: dict[str, str]) -> tuple[list
         if record["referred_on"] is None:
             record["referred_on"] = first.get(record_id)
         if bad is not None:
-            rejects.append(reject("clients", project.export.file,
-                                  project.export.lines[here[0]], bad[2], column=bad[0],
-                                  value=bad[1]))
+            rejects.append(
+                reject(
+                    "clients",
+                    project.export.file,
+                    project.export.lines[here[0]],
+                    bad[2],
+                    column=bad[0],
+                    value=bad[1],
+                )
+            )
             continue
         records.append(record)
         lines.append(project.export.lines[here[0]])
@@ -319,8 +347,16 @@ def _generic(project: _Project, name: str, spec: dict) -> tuple[list[dict], list
                 value = project.value(i, col_spec, form)
                 record[col] = _choice(project, f, value, False, values.get(col)) if f else value
         except ValueError as err:
-            rejects.append(reject(name, project.export.file, project.export.lines[i], str(err),
-                                  column=col, value=value))
+            rejects.append(
+                reject(
+                    name,
+                    project.export.file,
+                    project.export.lines[i],
+                    str(err),
+                    column=col,
+                    value=value,
+                )
+            )
             continue
         records.append(record)
         lines.append(project.export.lines[i])
@@ -342,8 +378,9 @@ def read(location: str) -> RawDataset:
     record_id = str(mapping.get("record_id", "record_id"))
     if record_id not in fields:
         raise DatasetReadError(f"{dictionary.name}: no record-ID field '{record_id}'")
-    project = _Project(mapping, fields, read_export(records_path, fields, record_id),
-                       mapping_path.name)
+    project = _Project(
+        mapping, fields, read_export(records_path, fields, record_id), mapping_path.name
+    )
     file = project.export.file
     tables: dict[str, RawTable] = {}
     specs = mapping.get("administrations") or []
@@ -354,16 +391,19 @@ def read(location: str) -> RawDataset:
         if when and (cid not in first or str(when) < first[cid]):
             first[cid] = str(when)
     if specs:
-        tables["administrations"] = raw_table("administrations", admin_file, records, lines,
-                                              unreadable=rejects)
+        tables["administrations"] = raw_table(
+            "administrations", admin_file, records, lines, unreadable=rejects
+        )
     records, lines, rejects = _clients(project, mapping["clients"] or {}, first)
-    tables["clients"] = raw_table("clients", file, records, lines, unreadable=rejects,
-                                  columns=_ordered("clients", records))
+    tables["clients"] = raw_table(
+        "clients", file, records, lines, unreadable=rejects, columns=_ordered("clients", records)
+    )
     for name in GENERIC:
         if mapping.get(name):
             records, lines, rejects = _generic(project, name, mapping[name])
-            tables[name] = raw_table(name, file, records, lines, unreadable=rejects,
-                                     columns=_ordered(name, records))
+            tables[name] = raw_table(
+                name, file, records, lines, unreadable=rejects, columns=_ordered(name, records)
+            )
     digest = digest_files([mapping_path, dictionary, records_path])
     return RawDataset(tables, digest, location=path)
 

@@ -18,13 +18,21 @@ from pathlib import Path
 from therapy_outcomes.errors import DatasetReadError
 
 #: Columns REDCap adds to an export that are not fields of the dictionary.
-SYSTEM_FIELDS = ("redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance",
-                 "redcap_data_access_group", "redcap_survey_identifier")
+SYSTEM_FIELDS = (
+    "redcap_event_name",
+    "redcap_repeat_instrument",
+    "redcap_repeat_instance",
+    "redcap_data_access_group",
+    "redcap_survey_identifier",
+)
 #: Their headers in a labels export.
-SYSTEM_LABELS = {"event name": "redcap_event_name", "repeat instrument":
-                 "redcap_repeat_instrument", "repeat instance": "redcap_repeat_instance",
-                 "data access group": "redcap_data_access_group",
-                 "survey identifier": "redcap_survey_identifier"}
+SYSTEM_LABELS = {
+    "event name": "redcap_event_name",
+    "repeat instrument": "redcap_repeat_instrument",
+    "repeat instance": "redcap_repeat_instance",
+    "data access group": "redcap_data_access_group",
+    "survey identifier": "redcap_survey_identifier",
+}
 CHOICE_TYPES = ("radio", "dropdown", "checkbox")
 _DICT_COLUMNS = {
     "name": ("variable / field name", "field_name"),
@@ -64,8 +72,9 @@ def _text(path: Path) -> str:
     except OSError as err:
         raise DatasetReadError(f"{path.name}: cannot be read ({err.strerror})") from None
     except UnicodeDecodeError:
-        raise DatasetReadError(f"{path.name}: not UTF-8 encoded (export it again as CSV "
-                               "UTF-8)") from None
+        raise DatasetReadError(
+            f"{path.name}: not UTF-8 encoded (export it again as CSV UTF-8)"
+        ) from None
     if not text.strip():
         raise DatasetReadError(f"{path.name}: the file is empty")
     return text
@@ -82,8 +91,9 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
         if not record or all(not c.strip() for c in record):
             continue
         if len(record) != len(header):
-            raise DatasetReadError(f"{path.name}: line {line} has {len(record)} fields, the "
-                                   f"header has {len(header)}")
+            raise DatasetReadError(
+                f"{path.name}: line {line} has {len(record)} fields, the header has {len(header)}"
+            )
         rows.append(record)
         lines.append(line)
     return header, rows, lines
@@ -120,16 +130,21 @@ def read_dictionary(path: Path) -> dict[str, Field]:
     for key, names in _DICT_COLUMNS.items():
         found = [i for i, h in enumerate(lower) if h in names]
         if not found:
-            raise DatasetReadError(f"{path.name}: not a REDCap data dictionary (no column "
-                                   f"'{names[0]}')")
+            raise DatasetReadError(
+                f"{path.name}: not a REDCap data dictionary (no column '{names[0]}')"
+            )
         where[key] = found[0]
     fields = {}
     for row in rows:
         name = row[where["name"]].strip()
         kind = row[where["type"]].strip().lower()
-        fields[name] = Field(name, row[where["form"]].strip(), kind,
-                             _TAGS.sub("", row[where["label"]]).strip(),
-                             parse_choices(row[where["choices"]], kind))
+        fields[name] = Field(
+            name,
+            row[where["form"]].strip(),
+            kind,
+            _TAGS.sub("", row[where["label"]]).strip(),
+            parse_choices(row[where["choices"]], kind),
+        )
     if not fields:
         raise DatasetReadError(f"{path.name}: the data dictionary has no fields")
     return fields
@@ -139,7 +154,8 @@ def _is_known(column: str, fields: dict[str, Field]) -> bool:
     if column in fields or column in SYSTEM_FIELDS:
         return True
     if column.endswith("_complete") and column[: -len("_complete")] in {
-            f.form for f in fields.values()}:
+        f.form for f in fields.values()
+    }:
         return True
     if column.endswith("_timestamp"):  # survey timestamps
         return True
@@ -166,8 +182,9 @@ def read_export(path: Path, fields: dict[str, Field], record_id: str) -> Export:
                 "version?)"
             )
         export.columns = header
-        export.rows = [{h: (v.strip() or None) for h, v in zip(header, r, strict=True)}
-                       for r in rows]
+        export.rows = [
+            {h: (v.strip() or None) for h, v in zip(header, r, strict=True)} for r in rows
+        ]
         return export
     by_label = {}
     for f in fields.values():
@@ -186,11 +203,14 @@ def read_export(path: Path, fields: dict[str, Field], record_id: str) -> Export:
             names.append(None)
             unknown.append(h)
     if record_id not in names:
-        raise DatasetReadError(f"{path.name}: no column '{record_id}' (nor its label "
-                               f"'{fields[record_id].label}'): not an export of this project")
+        raise DatasetReadError(
+            f"{path.name}: no column '{record_id}' (nor its label "
+            f"'{fields[record_id].label}'): not an export of this project"
+        )
     if unknown:
-        raise DatasetReadError(f"{path.name}: column labels not in the data dictionary: "
-                               f"{', '.join(unknown[:10])}")
+        raise DatasetReadError(
+            f"{path.name}: column labels not in the data dictionary: {', '.join(unknown[:10])}"
+        )
     export.labels = True
     export.columns = [n for n in names if n is not None]
     for r in rows:

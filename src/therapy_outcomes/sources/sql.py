@@ -35,9 +35,9 @@ from typing import Any
 
 from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.loading.readers import RawTable
+from therapy_outcomes.loading.tables import TABLE_NAMES
 from therapy_outcomes.sources._cells import raw_table
 from therapy_outcomes.sources.base import RawDataset, Source
-from therapy_outcomes.loading.tables import TABLE_NAMES
 
 #: URL schemes (before any ``+driver``) this source takes.
 SCHEMES = ("postgresql", "postgres", "sqlite", "mysql", "mariadb", "mssql", "oracle")

@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from therapy_outcomes.loading.readers import LINE
+from therapy_outcomes.loading.tables import spec
 from therapy_outcomes.sources.base import read_source
 from therapy_outcomes.sources.sql import split_options, table_names
-from therapy_outcomes.loading.tables import spec
 
 
 def _typed(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -80,8 +80,14 @@ def copy_to_sql(location: str | Path, url: str, *, if_exists: str = "fail") -> d
         with engine.begin() as conn:
             for name, table in raw.tables.items():
                 frame, dtypes = _typed(name, table.frame.drop(columns=[LINE]))
-                frame.to_sql(names[name], conn, schema=options.get("schema"), index=False,
-                             if_exists=if_exists, dtype=dtypes)
+                frame.to_sql(
+                    names[name],
+                    conn,
+                    schema=options.get("schema"),
+                    index=False,
+                    if_exists=if_exists,
+                    dtype=dtypes,
+                )
                 written[name] = len(frame)
     finally:
         engine.dispose()

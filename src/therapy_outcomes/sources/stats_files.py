@@ -29,9 +29,9 @@ import pandas as pd
 
 from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.loading.readers import LINE, RawTable
+from therapy_outcomes.loading.tables import TABLE_NAMES, spec
 from therapy_outcomes.sources._cells import frame_to_text
 from therapy_outcomes.sources.base import RawDataset, Source, digest_files
-from therapy_outcomes.loading.tables import TABLE_NAMES, spec
 
 SUFFIXES = (".sav", ".zsav", ".dta")
 
@@ -51,8 +51,7 @@ def table_files(folder: Path) -> dict[str, Path]:
 def matches(location: str) -> bool:
     """A folder with ``clients.sav`` (or ``.zsav``/``.dta``) and no ``clients.csv``."""
     path = Path(location)
-    return path.is_dir() and "clients" in table_files(path) and not (
-        path / "clients.csv").exists()
+    return path.is_dir() and "clients" in table_files(path) and not (path / "clients.csv").exists()
 
 
 def _labelled(name: str, column: str) -> bool:
@@ -72,8 +71,9 @@ def read_table(path: Path, name: str) -> RawTable:
     try:
         frame, meta = reader(str(path), apply_value_formats=False)
     except Exception as err:  # pyreadstat raises its own error types for broken files
-        raise DatasetReadError(f"{path.name}: not a readable {path.suffix[1:]} file ({err})"
-                               ) from None
+        raise DatasetReadError(
+            f"{path.name}: not a readable {path.suffix[1:]} file ({err})"
+        ) from None
     for column, labels in (meta.variable_value_labels or {}).items():
         if column in frame and _labelled(name, column):
             mapped = frame[column].map(lambda v, lab=labels: lab.get(v, v))
