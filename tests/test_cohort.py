@@ -1,4 +1,4 @@
-"""Tests for therapy_outcomes.outcomes.cohort: effect sizes, Wilson intervals, rate tables, flow."""
+"""Tests for outcomes.effect_sizes, outcomes.rates and outcomes.flow: effect sizes, Wilson intervals, rate tables, flow."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from therapy_outcomes.outcomes.cohort import (
-    effect_sizes,
-    hedges_j,
-    outcome_flow,
-    rate_table,
-    wilson_interval,
-)
+from therapy_outcomes.outcomes.effect_sizes import effect_sizes, hedges_j
+
+from therapy_outcomes.outcomes.flow import outcome_flow
+
+from therapy_outcomes.outcomes.rates import rate_table, wilson_interval
 
 # Lakens (2013) Front. Psychol. 4:863, Table 1 movie ratings (as used in the test suites of
 # R packages that reproduce the paper): movie 1 M = 8.7 (SD 0.82), movie 2 M = 7.7 (SD 0.95).

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from therapy_outcomes.outcomes.cohort import rate_table
+from therapy_outcomes.outcomes.rates import rate_table
 from therapy_outcomes.outcomes.disclosure import suppress_small_cells, suppression_mask
 
 

@@ -19,8 +19,9 @@ from therapy_outcomes.export.research import (
     pseudonym,
     read_key,
 )
-from therapy_outcomes.outcomes.cohort import effect_sizes, outcome_flow
-from therapy_outcomes.outcomes.service_metrics import talking_therapies_outcomes
+from therapy_outcomes.outcomes.effect_sizes import effect_sizes
+from therapy_outcomes.outcomes.flow import outcome_flow
+from therapy_outcomes.outcomes.talking_therapies import talking_therapies_outcomes
 
 AS_OF = "2026-10-31"
 KEY = b"test-key-not-a-secret-0123456789"

@@ -76,7 +76,11 @@ class TestMeasurable:
             ({"measure": "GBO", "baseline": 2.0, "target": 12.0}, False, "Target outside"),
             ({"measure": "PHQ-9", "baseline": 30.0, "target": 8.0}, False, "Baseline outside"),
             ({"measure": "PHQ-9", "baseline": 18.0, "target": 8.0}, True, "PHQ-9 scale"),
-            ({"measure": "CORE-10", "baseline": 18.0, "target": 8.0}, True, "not checked"),
+            # a measure no definition knows passes with a note; every defined instrument's
+            # range comes from its definition (CORE-10 0-40 since the facts moved there)
+            ({"measure": "MY-SCALE", "baseline": 18.0, "target": 8.0}, True, "not checked"),
+            ({"measure": "CORE-10", "baseline": 18.0, "target": 8.0}, True, "CORE-10 scale"),
+            ({"measure": "CORE-10", "baseline": 45.0, "target": 8.0}, False, "Baseline outside"),
         ],
     )
     def test_rule(self, kw, ok, in_reason):

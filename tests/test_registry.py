@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import statistics
 from pathlib import Path
 
 import numpy as np
@@ -225,8 +226,10 @@ def test_with_definitions_directory_adds_and_overrides(reg):
     strict = new.get("phq_9")
     assert strict.missing.method == "none" and strict.cutoff.value == 12
     assert new.get("phq9 strict") is strict
-    # 1.96 * 5 * sqrt(2 * (1 - 0.84)) = 5.5437...
-    assert strict.rc_threshold() == pytest.approx(1.96 * 5 * math.sqrt(0.32))
+    # z(0.975) * 5 * sqrt(2 * (1 - 0.84)) = 5.5436..., the same z the RCI methods use
+    # (1.959964..., not the rounded 1.96)
+    z = statistics.NormalDist().inv_cdf(0.975)
+    assert strict.rc_threshold() == pytest.approx(z * 5 * math.sqrt(0.32), rel=1e-12)
     assert strict.origin.endswith("phq9_strict.yaml")
     # the old PHQ-9's extra alias is gone with it; the default registry is untouched
     assert "Patient Health Questionnaire-9" not in new

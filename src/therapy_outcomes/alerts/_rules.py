@@ -22,7 +22,7 @@ from therapy_outcomes.alerts._common import (
     ordinal,
 )
 from therapy_outcomes.change.reliable import reliable_change
-from therapy_outcomes.instruments.registry import DECIMALS
+from therapy_outcomes.instruments import DECIMALS
 from therapy_outcomes.outcomes.expected_recovery import ExpectedRecoveryModel, score_series
 
 __all__ = [

@@ -36,7 +36,17 @@ import math
 
 import pandas as pd
 
-__all__ = ["rci_en", "rci_gln", "rci_ha", "rci_hll", "rci_jt", "rci_nk", "se_measurement"]
+__all__ = [
+    "critical_value",
+    "rc_threshold_points",
+    "rci_en",
+    "rci_gln",
+    "rci_ha",
+    "rci_hll",
+    "rci_jt",
+    "rci_nk",
+    "se_measurement",
+]
 
 
 def se_measurement(sd: float, reliability: float) -> float:
@@ -50,6 +60,46 @@ def se_measurement(sd: float, reliability: float) -> float:
     2.2361
     """
     return float(sd) * math.sqrt(1.0 - float(reliability))
+
+
+def critical_value(alpha: float = 0.05, *, one_sided: bool = False) -> float:
+    """The standard-normal critical value an RCI is compared with.
+
+    ``z(1 - alpha / 2)`` (two-sided, every method but HA) or ``z(1 - alpha)`` (one-sided, the
+    Hageman & Arrindell 1999 individual test).
+
+    Examples
+    --------
+    >>> round(critical_value(0.05), 4), round(critical_value(0.05, one_sided=True), 4)
+    (1.96, 1.6449)
+    """
+    from scipy.stats import norm  # imported on first use: scipy.stats costs about a second
+
+    return float(norm.ppf(1 - alpha)) if one_sided else float(norm.ppf(1 - alpha / 2))
+
+
+def rc_threshold_points(se: float, alpha: float = 0.05) -> float:
+    """Jacobson & Truax reliable-change threshold in points: ``z(1 - alpha/2) * S_diff``.
+
+    ``S_diff = sqrt(2) * SE`` (Jacobson & Truax 1991, p. 14: ``S_diff = sqrt(2 * SE**2)``). A
+    change of more than this many points is reliable. The one formula behind both
+    :func:`therapy_outcomes.change.reliable.reliable_change` (``threshold_points``) and an
+    instrument definition's reliable change given as SD and reliability
+    (:meth:`therapy_outcomes.instruments.ReliableChange.threshold`).
+
+    Parameters
+    ----------
+    se : float
+        Standard error of measurement (:func:`se_measurement`).
+    alpha : float
+        Two-sided significance level (default 0.05: z = 1.96).
+
+    Examples
+    --------
+    >>> round(rc_threshold_points(se_measurement(5.0, 0.80)), 3)
+    6.198
+    """
+    return critical_value(alpha) * (math.sqrt(2.0) * float(se))
 
 
 def _stats(pre: pd.Series, post: pd.Series) -> tuple[float, float, float, float]:

@@ -29,7 +29,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from therapy_outcomes.change import rci_methods
 
@@ -304,7 +303,7 @@ def reliable_change(
             rci = func(pre_c, post_c, r)
         info = dict(rci.attrs)
         rci.attrs = {}
-        crit = float(norm.ppf(1 - alpha)) if meth == "HA" else float(norm.ppf(1 - alpha / 2))
+        crit = rci_methods.critical_value(alpha, one_sided=meth == "HA")
         se = float(info.pop("se_measurement"))
         s_diff = math.sqrt(2.0) * se
         info.pop("s_diff", None)
@@ -315,7 +314,7 @@ def reliable_change(
             se_measurement=se,
             s_diff=s_diff,
             rci_denominator=float(info.pop("rci_denominator")),
-            threshold_points=crit * s_diff if meth == "JT" else None,
+            threshold_points=rci_methods.rc_threshold_points(se, alpha) if meth == "JT" else None,
             **{k: float(v) for k, v in info.items()},
         )
         category = classify_rci(rci, crit, better)

@@ -176,7 +176,7 @@ def client_context(
             f"client '{client_id}' has no sessions, scores or goals on or before {stamp.date()}"
         )
     goals = tables["goals"]
-    smart_all = smart_audit(ds.goals, ds.goal_ratings, ds.scores, as_of=stamp)
+    smart_all = smart_audit(ds.goals, ds.goal_ratings, ds.scores, as_of=stamp, registry=ds.registry)
     smart = smart_all[smart_all["goal_id"].isin(goals["goal_id"])].reset_index(drop=True)
     alerts = _alerts(ds, client_id, stamp, audience, alert_options or {})
     progress = instrument_progress(tables["scores"], ds.registry, stamp)

@@ -1,33 +1,20 @@
 """Plain-language names and formats shared by the report's wording.
 
-The names are what a client would call what each questionnaire asks about; the instrument
-definitions keep the formal names.
+The plain names (what a client would call what each questionnaire asks about) are written in
+the instrument definitions (``plain_name``), beside the formal names.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-#: What each questionnaire is about, in words a client would use.
-PLAIN_NAMES = {
-    "PHQ-9": "low mood",
-    "PHQ-8": "low mood",
-    "GAD-7": "worry and anxiety",
-    "CORE-10": "general distress",
-    "CORE-OM": "general distress",
-    "ORS": "how life is going",
-    "SRS": "how sessions feel",
-    "WHO-5": "wellbeing",
-    "K10": "distress",
-    "WSAS": "effect on work and daily life",
-    "PCL-5": "reactions to a stressful experience",
-    "DASS-21": "stress, anxiety and low mood",
-    "AUDIT-C": "drinking",
-}
+from therapy_outcomes.instruments import Registry, default_registry
 
 
-def plain_name(code: str) -> str:
-    """What an instrument measures, in plain words (its code when unknown).
+def plain_name(code: str, registry: Registry | None = None) -> str:
+    """What an instrument measures, in plain words (its definition's ``plain_name``).
+
+    The code itself when no definition knows it.
 
     Examples
     --------
@@ -36,7 +23,8 @@ def plain_name(code: str) -> str:
     >>> plain_name("XYZ")
     'XYZ'
     """
-    return PLAIN_NAMES.get(code, code)
+    reg = registry if registry is not None else default_registry()
+    return reg.get(code).plain_name if code in reg else code
 
 
 def fmt_date(value: object) -> str:

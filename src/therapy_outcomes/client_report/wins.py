@@ -67,7 +67,7 @@ def small_wins(
     """
     rows: list[dict] = []
     for p in ctx.progress.itertuples():
-        name = plain_name(p.instrument)
+        name = plain_name(p.instrument, ctx.registry)
         moved = f"from {p.baseline:g} to {p.latest:g}"
         if p.change_category == "improved":
             rows.append(

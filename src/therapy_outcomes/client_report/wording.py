@@ -15,6 +15,7 @@ import pandas as pd
 from therapy_outcomes.client_report.context import ClientContext
 from therapy_outcomes.client_report.plain import fmt_date, plain_name
 from therapy_outcomes.client_report.wins import small_wins
+from therapy_outcomes.instruments import Registry
 
 SMART_LETTERS = (
     ("specific", "S", "Specific"),
@@ -164,7 +165,7 @@ def measure_summary(ctx: ClientContext, instrument: str) -> str:
         return ""
     p = row.iloc[0]
     if ctx.audience == "client":
-        return f"<p class='to-summary'>{client_sentence(p)}</p>"
+        return f"<p class='to-summary'>{client_sentence(p, ctx.registry)}</p>"
     category = (
         p["significance_category"] if pd.notna(p["significance_category"]) else p["change_category"]
     )
@@ -186,7 +187,7 @@ def measure_summary(ctx: ClientContext, instrument: str) -> str:
     )
 
 
-def client_sentence(p: pd.Series) -> str:
+def client_sentence(p: pd.Series, registry: Registry | None = None) -> str:
     """A plain sentence about one questionnaire for the client version.
 
     Examples
@@ -197,7 +198,7 @@ def client_sentence(p: pd.Series) -> str:
     >>> client_sentence(p)
     'Your low mood score went from 16 on 5 Jan 2026 to 8: a real improvement.'
     """
-    name = plain_name(str(p["instrument"]))
+    name = plain_name(str(p["instrument"]), registry)
     if p["n_scores"] < 2:
         return f"Your first {name} score was {p['latest']:g}. We will see how it changes."
     verdict = {
@@ -282,7 +283,8 @@ def provenance_block(ctx: ClientContext) -> str:
     )
     if ctx.audience == "client":
         names = ", ".join(
-            f"{plain_name(code)} ({_esc(code)})" for code in instruments.get("instrument", [])
+            f"{plain_name(code, ctx.registry)} ({_esc(code)})"
+            for code in instruments.get("instrument", [])
         )
         plain = (
             "<p>Each questionnaire score is compared with your first one. A change only counts "

@@ -28,8 +28,10 @@ from therapy_outcomes.change.pairs import first_last_pairs
 from therapy_outcomes.change.significance import SIGNIFICANCE_CATEGORIES, clinical_significance
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.loading.dataset import Dataset, load
-from therapy_outcomes.outcomes.cohort import effect_sizes, outcome_flow, rate_table, wilson_interval
 from therapy_outcomes.outcomes.disclosure import suppress_small_cells
+from therapy_outcomes.outcomes.effect_sizes import effect_sizes
+from therapy_outcomes.outcomes.flow import outcome_flow
+from therapy_outcomes.outcomes.rates import rate_table, wilson_interval
 from therapy_outcomes.parameters import parse_date_parameter
 
 __all__ = [
@@ -621,7 +623,7 @@ def talking_therapies_table(ctx: CohortContext) -> tuple[pd.DataFrame, dict[str,
     >>> rates["metric"].iloc[0], "finished" in counts
     ('recovery', True)
     """
-    from therapy_outcomes.outcomes.service_metrics import (
+    from therapy_outcomes.outcomes.talking_therapies import (
         talking_therapies_outcomes,
         talking_therapies_rates,
     )
@@ -642,7 +644,7 @@ def cms159_table(ctx: CohortContext) -> pd.DataFrame:
     >>> cms159_table(example_context())["metric"].tolist()
     ['remission', 'response']
     """
-    from therapy_outcomes.outcomes.service_metrics import cms159, cms159_rates
+    from therapy_outcomes.outcomes.cms159 import cms159, cms159_rates
 
     results = cms159(ctx.scores, as_of=ctx.ds.as_of)
     if results.empty:

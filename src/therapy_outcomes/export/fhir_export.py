@@ -99,7 +99,7 @@ def administration_resources(
     >>> [r["code"]["coding"][0]["code"] for r in administration_resources(row, answers, gad7)]
     ['69737-5', '69725-0', '68509-9', '69733-4', '70274-6']
     """
-    codes = loinc_codes(inst.code, inst.loinc)
+    codes = loinc_codes(inst)
     admin = fhir_id(score_row["administration_id"])
     client = fhir_id(score_row["client_id"])
     base = {
@@ -226,7 +226,7 @@ def export_observations(
     n_admin = 0
     for code, rows in scores.groupby("instrument", sort=False):
         inst = ds.registry.get(str(code))
-        codes = loinc_codes(inst.code, inst.loinc)
+        codes = loinc_codes(inst)
         if not codes["total"] and not codes["items"]:
             skipped[str(code)] = len(rows)
             continue

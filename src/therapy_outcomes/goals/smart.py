@@ -14,19 +14,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
 from therapy_outcomes.goals._common import goal_frame, prepare_ratings, to_day
+from therapy_outcomes.instruments import Registry, default_registry
 
 __all__ = [
-    "BASELINE_BANDS",
     "BEHAVIOUR_WORDS",
     "FREQUENCY_WORDS",
-    "SCALE_RANGES",
     "VAGUE_WORDS",
+    "measure_ranges",
+    "similar_baseline_bands",
     "smart_audit",
 ]
 
@@ -83,20 +83,50 @@ FREQUENCY_WORDS: tuple[str, ...] = (
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
 )  # fmt: skip
 
-#: Inclusive (low, high) range of each measure's scale, used by *measurable*.
-SCALE_RANGES: Mapping[str, tuple[float, float]] = MappingProxyType(
-    {
-        "GAS": (-2, 2),  # data/README.md; Part D1 (some protocols add -3: not accepted here)
-        "GBO": (0, 10),  # Part D2
-        "count": (0, np.inf),
-        "PHQ-9": (0, 27),  # Part A1
-        "GAD-7": (0, 21),  # Part A3
-    }
-)
 
-#: Default "similar baseline" half-width per measure for *achievable* comparators (scale units).
-#: Other measures use 25 % of the goal's |baseline| (at least 1).
-BASELINE_BANDS: Mapping[str, float] = MappingProxyType({"GAS": 0, "GBO": 2, "PHQ-9": 3, "GAD-7": 3})
+def measure_ranges(registry: Registry | None = None) -> dict[str, tuple[float, float]]:
+    """Inclusive (low, high) range of each goal measure, used by *measurable*.
+
+    Every instrument with a total gives its total range (from its definition: GAS -2..2, GBO
+    0..10, PHQ-9 0..27); a behaviour ``count`` runs from 0 upwards.
+
+    Examples
+    --------
+    >>> ranges = measure_ranges()
+    >>> ranges["GAS"], ranges["GBO"], ranges["PHQ-9"], ranges["count"]
+    ((-2.0, 2.0), (0.0, 10.0), (0.0, 27.0), (0, inf))
+    """
+    reg = registry if registry is not None else default_registry()
+    out: dict[str, tuple[float, float]] = {
+        inst.code: (inst.total_min, inst.total_max) for inst in reg if inst.has_total
+    }
+    out["count"] = (0, np.inf)
+    return out
+
+
+def similar_baseline_bands(registry: Registry | None = None) -> dict[str, float]:
+    """The "similar baseline" half-width per measure for *achievable* comparators.
+
+    From each definition's ``similar_baseline`` (GAS 0, GBO 2, PHQ-9 3, GAD-7 3; a project
+    choice); other measures use 25 % of the goal's |baseline| (at least 1).
+
+    Examples
+    --------
+    >>> similar_baseline_bands()["GBO"]
+    2.0
+    """
+    reg = registry if registry is not None else default_registry()
+    return {inst.code: inst.similar_baseline for inst in reg if inst.similar_baseline is not None}
+
+
+def _whole_levels(registry: Registry | None) -> frozenset[str]:
+    """Goal-rating scales rated in whole levels (one integer item, as GAS -2..+2)."""
+    reg = registry if registry is not None else default_registry()
+    return frozenset(
+        i.code.upper()
+        for i in reg
+        if i.kind == "goal_rating" and i.n_items == 1 and i.integer_items
+    )
 
 
 def _phrase_regex(phrases: Sequence[str], stems: bool = False) -> re.Pattern[str]:
@@ -136,7 +166,12 @@ def _specific(
 
 
 def _measurable(
-    measure: object, unit: object, baseline: float, target: float, ranges: Mapping
+    measure: object,
+    unit: object,
+    baseline: float,
+    target: float,
+    ranges: Mapping,
+    whole_levels: frozenset[str] = frozenset({"GAS"}),
 ) -> tuple[bool, str]:
     if pd.isna(measure) or not str(measure).strip():
         return False, "No measure is named."
@@ -156,12 +191,13 @@ def _measurable(
         )
     lo, hi = ranges[key]
     bad = [n for n, v in (("baseline", baseline), ("target", target)) if not lo <= v <= hi]
-    if key.upper() == "GAS":
+    whole = key.upper() in whole_levels
+    if whole:
         bad += [n for n, v in (("baseline", baseline), ("target", target)) if v != round(v)]
     if bad:
         return False, (
             f"{' and '.join(sorted(set(bad))).capitalize()} outside the {key} scale "
-            f"({_fmt(lo)} to {_fmt(hi)}{', whole levels' if key.upper() == 'GAS' else ''})."
+            f"({_fmt(lo)} to {_fmt(hi)}{', whole levels' if whole else ''})."
         )
     return True, f"Baseline {_fmt(baseline)} and target {_fmt(target)} on the {key} scale."
 
@@ -236,11 +272,12 @@ def smart_audit(
     vague_words: Sequence[str] = VAGUE_WORDS,
     behaviour_words: Sequence[str] = BEHAVIOUR_WORDS,
     frequency_words: Sequence[str] = FREQUENCY_WORDS,
-    scale_ranges: Mapping[str, tuple[float, float]] = SCALE_RANGES,
+    scale_ranges: Mapping[str, tuple[float, float]] | None = None,
     achievable_percentile: float = 90.0,
     min_comparators: int = 10,
-    baseline_bands: Mapping[str, float] = BASELINE_BANDS,
+    baseline_bands: Mapping[str, float] | None = None,
     min_weeks_observed: float = 1.0,
+    registry: Registry | None = None,
 ) -> pd.DataFrame:
     """One row per goal: is it Specific, Measurable, Achievable, Relevant, Time-bound - and why.
 
@@ -249,14 +286,16 @@ def smart_audit(
     frequency (:data:`FREQUENCY_WORDS`) or an observable action (:data:`BEHAVIOUR_WORDS`).
 
     **Measurable** - a measure is named, with a baseline and a target that differ and lie on the
-    measure's scale (:data:`SCALE_RANGES`; GAS levels whole numbers -2..2); a ``count`` goal
+    measure's scale (:func:`measure_ranges`, from the instrument definitions; GAS levels whole
+    numbers -2..2); a ``count`` goal
     also needs its unit. Instruments not in ``scale_ranges`` pass with a note that the range was
     not checked.
 
     **Achievable** - the change the goal needs per week,
     ``|target - baseline| / weeks(set_on -> target_date)``, is compared with the change per
     week that *comparable goals in the same dataset* actually achieved: same measure (and same
-    unit for counts), baseline within ``baseline_bands[measure]`` of this goal's baseline
+    unit for counts), baseline within ``baseline_bands[measure]`` (:func:`similar_baseline_bands`) of
+    this goal's baseline
     (default: 25 % of |baseline|, at least 1), excluding the goal itself. A comparator's
     achieved rate is ``(latest value - baseline) * sign(target - baseline) / weeks`` from its
     ``set_on`` to its latest observation up to ``as_of`` (a goal rating, or for instrument
@@ -283,10 +322,12 @@ def smart_audit(
         Observations after this date are ignored.
     min_words, vague_words, behaviour_words, frequency_words
         *Specific* rule settings.
-    scale_ranges : mapping
-        *Measurable* scale ranges.
+    scale_ranges : mapping, optional
+        *Measurable* scale ranges (default :func:`measure_ranges` of ``registry``).
     achievable_percentile, min_comparators, baseline_bands, min_weeks_observed
-        *Achievable* rule settings.
+        *Achievable* rule settings (``baseline_bands`` default :func:`similar_baseline_bands`).
+    registry : Registry, optional
+        The instrument definitions the ranges and bands come from (default: the shipped ones).
 
     Returns
     -------
@@ -311,6 +352,9 @@ def smart_audit(
     'Needs 0.173 per week; only 0 comparable goals (count, walks per week, baseline 0 +/- 1) have progress to compare with (at least 10 needed): undetermined.'
     """  # noqa: E501
     as_of = pd.Timestamp(as_of).normalize()
+    ranges = measure_ranges(registry) if scale_ranges is None else scale_ranges
+    bands = similar_baseline_bands(registry) if baseline_bands is None else baseline_bands
+    whole = _whole_levels(registry)
     g = goal_frame(goals).reset_index(drop=True)
     vague = _phrase_regex(vague_words)
     concrete = [_phrase_regex(frequency_words), _phrase_regex(behaviour_words, stems=True)]
@@ -345,10 +389,10 @@ def smart_audit(
             goal["statement"], vague, concrete, min_words
         )
         row["measurable"], row["measurable_reason"] = _measurable(
-            goal["measure"], goal["unit"], goal["baseline"], goal["target"], scale_ranges
+            goal["measure"], goal["unit"], goal["baseline"], goal["target"], ranges, whole
         )
         verdict, reason, pct, n_comp = _achievable(
-            i, g, needed, achieved_arr, baselines, measure_key, unit_key, baseline_bands,
+            i, g, needed, achieved_arr, baselines, measure_key, unit_key, bands,
             achievable_percentile, min_comparators,
         )  # fmt: skip
         row["achievable"], row["achievable_reason"] = verdict, reason

@@ -1,8 +1,14 @@
-"""Instrument registry and scoring.
+"""Instruments: one YAML definition per questionnaire or goal-rating scale, and scoring.
 
-Each instrument (PHQ-9, GAD-7, CORE-10, ...) is one declarative YAML file in ``definitions/``;
-:func:`default_registry` loads them, :meth:`Registry.with_definitions` adds or overrides
-instruments from user YAML files, and :func:`score` scores item answers against a definition.
+Each instrument (PHQ-9, GAD-7, CORE-10, ...) is one declarative YAML file in ``definitions/``
+(``definitions/phq9.yaml`` is the commented example), the only place its facts are written.
+
+- :mod:`.definition`: the :class:`Instrument` dataclass and its parts (bands, cut-off,
+  reliable change, missing-item rule, risk items, subscales);
+- :mod:`.yaml_schema`: checking a YAML file and building an Instrument from it;
+- :mod:`.registry`: :func:`default_registry` (the shipped definitions) and
+  :meth:`Registry.with_definitions` (a user's own files added or replacing shipped ones);
+- :mod:`.scoring`: :func:`score` scores item answers against a definition (vectorised).
 
 Examples
 --------
@@ -15,23 +21,24 @@ Examples
 0   10.0  moderate   True
 """
 
-from therapy_outcomes.instruments.registry import (
+from therapy_outcomes.instruments.definition import (
+    DECIMALS,
     Band,
     Cutoff,
     Instrument,
     InstrumentDefinitionError,
     MissingRule,
-    Registry,
     ReliableChange,
     RiskItem,
     Subscale,
     UnknownInstrumentError,
-    default_registry,
     normalise_code,
 )
+from therapy_outcomes.instruments.registry import Registry, default_registry
 from therapy_outcomes.instruments.scoring import score, score_totals
 
 __all__ = [
+    "DECIMALS",
     "Band",
     "Cutoff",
     "Instrument",

@@ -28,12 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from therapy_outcomes.instruments.registry import (
-    DECIMALS,
-    Instrument,
-    Registry,
-    default_registry,
-)
+from therapy_outcomes.instruments.definition import DECIMALS, Instrument
+from therapy_outcomes.instruments.registry import Registry, default_registry
 
 __all__ = ["score", "score_totals"]
 
@@ -163,7 +159,7 @@ def score(
         total = np.full(len(x), np.nan)
     risk = np.zeros(len(x), dtype=bool)
     for r in inst.risk_items:
-        risk |= np.nan_to_num(x[:, r.item - 1], nan=-np.inf) >= r.min_value
+        risk |= r.endorsed(x[:, r.item - 1])
     out = {
         "total": total,
         "band": inst.band_of(pd.Series(total)).array,

@@ -12,7 +12,7 @@ Rule implemented (:func:`suppress_small_cells`)
    and ..." and leave zeros visible; set ``suppress_zeros=True`` for the stricter practice of
    e.g. UK LLC ("counts <10, including zero").
 2. **Secondary** (``secondary=True``): the table's published sums (a total column, a total row,
-   or a per-group total such as ``n`` in :func:`therapy_outcomes.outcomes.cohort.rate_table`) are
+   or a per-group total such as ``n`` in :func:`therapy_outcomes.outcomes.rates.rate_table`) are
    written as linear equations. While any suppressed cell is *determined* by those equations (the
    cell's unit vector lies in the row space of the equations restricted to the hidden cells: this
    catches the "only hidden cell in its row/column" case and also combinations across rows
@@ -328,7 +328,7 @@ def suppress_small_cells(
     total_column : label, optional
         Column holding each row's total of the other count columns.
     group_by, group_total : label(s), optional
-        For long tables (e.g. :func:`therapy_outcomes.outcomes.cohort.rate_table`): within each
+        For long tables (e.g. :func:`therapy_outcomes.outcomes.rates.rate_table`): within each
         group of ``group_by``, every other count column sums to ``group_total`` (repeated on each
         row).
     derived_columns : mapping, optional

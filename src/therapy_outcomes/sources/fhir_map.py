@@ -22,8 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from therapy_outcomes.instruments import Instrument, Registry
-from therapy_outcomes.instruments.registry import normalise_code
+from therapy_outcomes.instruments import Instrument, Registry, normalise_code
 from therapy_outcomes.sources import fhir_codes as codes
 from therapy_outcomes.sources.fhir_read import Located
 
@@ -55,6 +54,9 @@ class Index:
 
     registry: Registry
     by_code: dict[str, InstrumentCodes] = field(default_factory=dict)
+    unscored_items: set[str] = field(default_factory=set)
+    unscored_answers: set[str] = field(default_factory=set)
+    unscored_link_ids: set[str] = field(default_factory=set)
     item_of: dict[str, tuple[InstrumentCodes, int]] = field(default_factory=dict)
     total_of: dict[str, InstrumentCodes] = field(default_factory=dict)
     panel_of: dict[str, InstrumentCodes] = field(default_factory=dict)
@@ -75,7 +77,10 @@ class Index:
             inst = registry.get(code)
             if inst.kind != "questionnaire":
                 continue
-            loinc = codes.loinc_codes(code, inst.loinc)
+            loinc = codes.loinc_codes(inst)
+            index.unscored_items |= loinc["unscored_items"]
+            index.unscored_answers |= loinc["unscored_answers"]
+            index.unscored_link_ids |= inst.fhir_unscored_link_ids
             entry = InstrumentCodes(
                 inst,
                 loinc["total"],
@@ -287,13 +292,13 @@ def item_number(link_id: str, entry: InstrumentCodes, index: Index) -> int | str
     MappingProblem
         When the link id is not an item of the instrument.
     """
-    known = codes.LINK_IDS.get(entry.inst.code, {})
+    known = entry.inst.fhir_link_ids
     if link_id in known:
         return known[link_id]
-    if link_id in codes.UNSCORED_LINK_IDS:
+    if link_id in index.unscored_link_ids:
         return None
     for candidate in _link_candidates(link_id):
-        if candidate in codes.UNSCORED_ITEM_CODES:
+        if candidate in index.unscored_items:
             return None
         if candidate == entry.total:
             return "total"
@@ -392,7 +397,7 @@ def map_response(located: Located, index: Index, full_urls: dict[str, str]) -> A
         answers = item.answer or []
         if not answers:
             continue
-        if _answer_codes(item) & codes.UNSCORED_ANSWER_CODES:
+        if _answer_codes(item) & index.unscored_answers:
             continue
         k = item_number(item.linkId, entry, index)
         if k is None:
