@@ -20,7 +20,7 @@ from therapy_outcomes.errors import ParameterError, TherapyOutcomesError
 
 ROOT = typer.main.get_command(app)
 runner = CliRunner()
-WIDE = {"COLUMNS": "200"}  # no wrapped lines in the help
+TERMINAL = {"COLUMNS": "80"}  # a common terminal width: example lines must not wrap
 
 
 def _paths(command, path=()):
@@ -74,7 +74,7 @@ def test_the_command_tree():
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "therapy-outcomes")
 def test_help_has_examples_and_no_doctests(path):
-    done = runner.invoke(app, [*path, "--help"], env=WIDE)
+    done = runner.invoke(app, [*path, "--help"], env=TERMINAL)
     assert done.exit_code == 0, done.output
     assert "Usage" in done.output
     assert ">>>" not in done.output
@@ -82,7 +82,7 @@ def test_help_has_examples_and_no_doctests(path):
     examples = _examples(path)
     assert 1 <= len(examples) <= 3
     for example in examples:
-        assert example in shown  # each on a line of its own
+        assert example in shown  # each on a line of its own, whole in 80 columns
         assert f"{example} ".startswith(" ".join(("therapy-outcomes", *path, "")))
 
 
@@ -106,7 +106,7 @@ def test_examples_are_real_command_lines(path):
     ],
 )
 def test_groups_run_alone_show_help(target, args):
-    done = runner.invoke(target, args, env=WIDE)
+    done = runner.invoke(target, args, env=TERMINAL)
     assert done.exit_code == 0
     assert ">>>" not in done.output and "therapy-outcomes " in done.output
 

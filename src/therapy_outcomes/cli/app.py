@@ -56,7 +56,7 @@ def validate(
 
     Examples:
     therapy-outcomes validate data/demo
-    therapy-outcomes validate clinic.xlsx --as-of 2026-10-31 --rejects problems.csv
+    therapy-outcomes validate clinic.xlsx --as-of 2026-10-31 --rejects bad.csv
     """
     from therapy_outcomes.loading.dataset import load
 

@@ -33,7 +33,7 @@ export_app = new_app(
     """Export a dataset: de-identified for research, or as FHIR Observations.
 
 Examples:
-therapy-outcomes export research --data data/demo --out share --key-file key.txt
+therapy-outcomes export research --data clinic --out share --key-file key.txt
 therapy-outcomes export fhir --data data/demo --out observations.ndjson
 """
 )
@@ -126,9 +126,9 @@ def research(
     generalised. The key is never written.
 
     Examples:
-    therapy-outcomes export research --data data/demo --out share --key-file key.txt
-    therapy-outcomes export research --data data/demo --out share --dates month
-    therapy-outcomes export research --data data/demo --out share --format parquet
+    therapy-outcomes export research --data clinic --out share --key-file key.txt
+    therapy-outcomes export research --data clinic --out share --dates month
+    therapy-outcomes export research --data clinic --out share --format parquet
     """
     from therapy_outcomes.export.research import export_research, read_key
     from therapy_outcomes.loading.dataset import load

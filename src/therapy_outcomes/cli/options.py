@@ -60,4 +60,4 @@ Instruments = Annotated[
 Show = Annotated[int, typer.Option("--show", help="How many rejects to print.")]
 Month = Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")]
 MinCell = Annotated[int, typer.Option("--min-cell", help="Smallest count shown.")]
-Pdf = Annotated[bool, typer.Option("--pdf", help="Also write an A4 PDF of each report.")]
+Pdf = Annotated[bool, typer.Option("--pdf", help="Also write an A4 PDF beside each HTML report.")]

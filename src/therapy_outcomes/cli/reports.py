@@ -87,7 +87,7 @@ def cohort(
     Examples:
     therapy-outcomes report cohort --data data/demo
     therapy-outcomes report cohort --data data/demo --group-by site --pdf
-    therapy-outcomes report cohort --data data/demo --start 2026-01-01 --end 2026-06-30
+    therapy-outcomes report cohort --data data/demo --start 2026-01-01
     """
     from therapy_outcomes.cohort_report.render import render_cohort_report
 
@@ -125,8 +125,8 @@ def monthly(
 
     Examples:
     therapy-outcomes report monthly --data data/demo --month 2026-10
-    therapy-outcomes report monthly --data data/demo --month 2026-10 --site Hillcrest
-    therapy-outcomes report monthly --data data/demo --month 2026-10 --audience clinician
+    therapy-outcomes report monthly --data data/demo --month 2026-10 --pdf
+    therapy-outcomes report monthly --data clinic --month 2026-10 --site Eastfield
     """
     from therapy_outcomes.cohort_report.render import render_monthly_summary
 
