@@ -100,3 +100,52 @@ def test_instruments_lists_the_registry():
     assert out.returncode == 0, out.stderr
     for code in ("PHQ-9", "GAD-7", "CORE-10", "DASS-21", "GBO"):
         assert code in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "args", "message"),
+    [
+        ("therapy_outcomes.cli", ["validate", "{missing}"], "no such folder or file"),
+        ("therapy_outcomes.cli.app", ["summary", "{missing}"], "no such folder or file"),
+        ("therapy_outcomes.cli", ["import", "{missing}", "--out", "{out}"], "no such folder"),
+        (
+            "therapy_outcomes.cli",
+            ["export", "fhir", "--data", "{missing}", "--out", "{out}/x.ndjson"],
+            "no such folder",
+        ),
+        (
+            "therapy_outcomes.cli",
+            ["report", "client", "C1", "--data", "{missing}", "--out", "{out}"],
+            "dataset not found",
+        ),
+        (
+            "therapy_outcomes.cli.reports",
+            ["cohort", "--data", "{tiny}", "--out", "{out}", "--start", "soon"],
+            "start 'soon' is not a date",
+        ),
+        (
+            "therapy_outcomes.cli.reports",
+            ["monthly", "--data", "{tiny}", "--out", "{out}", "--month", "2026-13"],
+            "month '2026-13' is not a month",
+        ),
+        (
+            "therapy_outcomes.cli.batch",
+            ["--data", "{tiny}", "--month", "Oct", "--out", "{out}"],
+            "month 'Oct' is not a month",
+        ),
+    ],
+)
+def test_every_entry_point_gives_one_line_errors(tiny, tmp_path, module, args, message):
+    """The console script's ``main`` (``python -m`` the package or its app), reports, batch."""
+    where = {"missing": tmp_path / "missing", "out": tmp_path / "out", "tiny": tiny}
+    env = {**os.environ, "COLUMNS": "200"}
+    done = subprocess.run(
+        [sys.executable, "-m", module, *(a.format(**where) for a in args)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith("error: ") and message in done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.*"))

@@ -1,16 +1,9 @@
 """``therapy-outcomes batch``: every report of a month, with a progress bar and a manifest.
 
-Mounted on the main app by :mod:`therapy_outcomes.cli.app` (``app.command("batch")(batch)``).
-Exit code 0 when every report rendered (or was up to date), 1 when any failed, 2 for bad
-input (one line, no traceback).
-
-Examples
---------
->>> from typer.testing import CliRunner
->>> import typer
->>> app = typer.Typer(); _ = app.command("batch")(batch)
->>> CliRunner().invoke(app, ["--help"]).exit_code
-0
+:mod:`therapy_outcomes.cli.app` registers :func:`batch` as the ``batch`` command; it also runs
+alone: ``python -m therapy_outcomes.cli.batch --data ... --month ... --out ...``. Exit code 0
+when every report rendered (or was up to date), 1 when any failed, 2 for bad input (one line,
+no traceback).
 """
 
 from __future__ import annotations
@@ -19,14 +12,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-__all__ = ["batch"]
+from therapy_outcomes.cli.errors import new_app, run
+from therapy_outcomes.cli.options import DataOption, Month, Pdf
+from therapy_outcomes.cli.output import err_console
+
+__all__ = ["batch", "main"]
 
 
 def batch(
-    data: Annotated[Path, typer.Option("--data", help="Dataset folder (or file).")],
-    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")],
+    data: DataOption,
+    month: Month,
     out: Annotated[Path, typer.Option("--out", help="Batch folder: reports, manifest, index.")],
     workers: Annotated[
         int | None,
@@ -39,7 +35,7 @@ def batch(
         str | None,
         typer.Option("--scheduler", help="Run on a Dask cluster: tcp://host:port."),
     ] = None,
-    pdf: Annotated[bool, typer.Option("--pdf", help="Also write A4 PDFs.")] = False,
+    pdf: Pdf = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar (for cron).")] = False,
     max_runs: Annotated[
         int, typer.Option("--max-runs", help="Notebooks per warm kernel before a fresh one.")
@@ -47,8 +43,14 @@ def batch(
 ) -> None:
     """Render the month's monthly summaries and every active client's report.
 
-    Reports whose inputs did not change since the last run are skipped; a report that fails
-    is recorded in manifest.csv and index.html and the others still render.
+    Reports whose inputs did not change since the last run are skipped; a report
+    that fails is recorded in manifest.csv and index.html and the others still
+    render. Exit code 0 when every report rendered, 1 when any failed.
+
+    Examples:
+    therapy-outcomes batch --data data/demo --month 2026-10 --out reports/batch
+    therapy-outcomes batch --data data/demo --month 2026-10 --out batch --quiet
+    therapy-outcomes batch --data data/demo --month 2026-10 --out batch --pdf
     """
     from therapy_outcomes.batch.api import render_batch
 
@@ -63,32 +65,25 @@ def batch(
         quiet=quiet,
         max_runs=max_runs,
     )
-    console = Console(stderr=True)
     counts = result.counts
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no reports"
     if not quiet or result.failed:
-        console.print(
+        err_console.print(
             f"{summary} in {result.seconds:.0f} s; index: {result.index}", highlight=False
         )
     for row in result.failed[:20]:
-        console.print(f"failed: {row['job_id']}: {row['error']}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"failed: {row['job_id']}: {row['error']}", highlight=False, soft_wrap=True
+        )
     if result.failed:
         raise typer.Exit(1)
 
 
 def main() -> None:
-    """Run ``batch`` on its own: ``python -m therapy_outcomes.cli.batch --data ... ``."""
-    import sys
-
-    from therapy_outcomes.errors import TherapyOutcomesError
-
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    """Run ``batch`` on its own, with one-line errors (:func:`therapy_outcomes.cli.errors.run`)."""
+    app = new_app(no_args_is_help=False)
     app.command()(batch)
-    try:
-        app()
-    except TherapyOutcomesError as err:
-        Console(stderr=True).print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
-        sys.exit(err.exit_code)
+    run(app)
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m therapy_outcomes.cli.batch

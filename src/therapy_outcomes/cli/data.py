@@ -1,7 +1,7 @@
 """Commands that move data in and out: ``import`` and ``export research`` / ``export fhir``.
 
-``data_app`` is mounted on the main command line by :mod:`therapy_outcomes.cli.app` (whose printing
-helpers are imported inside the commands, so either module may import the other first). Like
+:mod:`therapy_outcomes.cli.app` registers :func:`import_` as ``import`` and :data:`export_app`
+as the ``export`` group; :data:`data_app` holds both on their own (the tests run it). Like
 ``validate``, ``import`` exits 0 when every row was accepted, 1 when rows were rejected, and 2
 (through the main entry point) when the source cannot be read at all.
 """
@@ -15,13 +15,28 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-data_app = typer.Typer(
-    help="Import data from FHIR, REDCap, SQL, SPSS/Stata and export it for research or FHIR.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+from therapy_outcomes.cli.errors import new_app
+from therapy_outcomes.cli.options import AsOf, Instruments, Show, SourceOption
+from therapy_outcomes.cli.output import console, print_validation, table
+
+__all__ = ["data_app", "export_app", "fhir", "import_", "research"]
+
+data_app = new_app(
+    """Import data from FHIR, REDCap, SQL, SPSS/Stata and export it for research or FHIR.
+
+Examples:
+therapy-outcomes import bundle.json --out data/clinic
+therapy-outcomes export fhir --data data/demo --out observations.ndjson
+"""
 )
-export_app = typer.Typer(help="Export a dataset.", no_args_is_help=True, add_completion=False)
+export_app = new_app(
+    """Export a dataset: de-identified for research, or as FHIR Observations.
+
+Examples:
+therapy-outcomes export research --data clinic --out share --key-file key.txt
+therapy-outcomes export fhir --data data/demo --out observations.ndjson
+"""
+)
 data_app.add_typer(export_app, name="export")
 
 Source = Annotated[
@@ -32,21 +47,6 @@ Source = Annotated[
         "URL (postgresql://..., sqlite:///...)."
     ),
 ]
-AsOf = Annotated[
-    str | None,
-    typer.Option("--as-of", help="Reference date YYYY-MM-DD; later dates are rejected."),
-]
-Instruments = Annotated[
-    Path | None,
-    typer.Option("--instruments", help="Extra instrument definitions: a YAML file or folder."),
-]
-
-
-def print_validation(ds: object, title: str, rejects: Path, show: int) -> int:
-    """Print counts and the first rejects as ``validate`` does; return the exit code (0/1)."""
-    from therapy_outcomes.cli.app import print_validation as shared
-
-    return shared(ds, title, rejects, show)
 
 
 @data_app.command("import")
@@ -58,14 +58,19 @@ def import_(
         Path | None,
         typer.Option("--rejects", help="Write every reject here (CSV). Default: <out>-rejects.csv"),
     ] = None,
-    show: Annotated[int, typer.Option("--show", help="How many rejects to print.")] = 20,
+    show: Show = 20,
     instruments: Instruments = None,
 ) -> None:
     """Convert any source into a dataset folder of CSV files (accepted rows only).
 
-    Prints the same counts and rejects as ``validate``. Exit code 0 when every row was
-    accepted, 1 when rows were rejected (they are listed, not written), 2 when the source could
-    not be read.
+    Prints the same counts and rejects as validate. Exit code 0 when every row
+    was accepted, 1 when rows were rejected (they are listed, not written), 2 when
+    the source could not be read.
+
+    Examples:
+    therapy-outcomes import bundle.json --out data/clinic
+    therapy-outcomes import redcap.yaml --out data/clinic --as-of 2026-10-31
+    therapy-outcomes import sqlite:///clinic.db --out data/clinic
     """
     from therapy_outcomes.export.tables_out import dataset_tables, write_table
     from therapy_outcomes.loading.dataset import DEFINITION_FILES, load
@@ -89,7 +94,7 @@ def import_(
 
 @export_app.command("research")
 def research(
-    data: Annotated[str, typer.Option("--data", help="The dataset (any source).")],
+    data: SourceOption,
     out: Annotated[Path, typer.Option("--out", help="Folder to write the export into.")],
     key_file: Annotated[
         Path | None,
@@ -115,9 +120,16 @@ def research(
     as_of: AsOf = None,
     instruments: Instruments = None,
 ) -> None:
-    """Write a de-identified copy for sharing: keyed pseudonyms, shifted dates, no free text,
-    age bands, small cells generalised. The key is never written."""
-    from therapy_outcomes.cli.app import _table, console
+    """Write a de-identified copy of a dataset for sharing with researchers.
+
+    Keyed pseudonyms, shifted dates, no free text, age bands, small cells
+    generalised. The key is never written.
+
+    Examples:
+    therapy-outcomes export research --data clinic --out share --key-file key.txt
+    therapy-outcomes export research --data clinic --out share --dates month
+    therapy-outcomes export research --data clinic --out share --format parquet
+    """
     from therapy_outcomes.export.research import export_research, read_key
     from therapy_outcomes.loading.dataset import load
 
@@ -134,11 +146,11 @@ def research(
         quasi_identifiers=tuple(q.strip() for q in quasi.split(",") if q.strip()),
     )
     rows = pd.DataFrame({"rows": result.rows}).rename_axis("table")
-    console.print(_table(rows, f"De-identified export written to {out}"))
+    console.print(table(rows, f"De-identified export written to {out}"))
     steps = result.report[result.report["section"] == "generalisation"]
     if len(steps):
         console.print(
-            _table(
+            table(
                 steps[["quasi_identifier", "action", "clients_changed"]],
                 "Generalised for small cells",
                 index=False,
@@ -158,14 +170,18 @@ def research(
 
 @export_app.command("fhir")
 def fhir(
-    data: Annotated[str, typer.Option("--data", help="The dataset (any source).")],
+    data: SourceOption,
     out: Annotated[Path, typer.Option("--out", help="File: .ndjson, or .json for a Bundle.")],
     patients: Annotated[bool, typer.Option(help="Also write Patient resources.")] = True,
     as_of: AsOf = None,
     instruments: Instruments = None,
 ) -> None:
-    """Write scored administrations as FHIR Observations with LOINC codes."""
-    from therapy_outcomes.cli.app import console
+    """Write scored administrations as FHIR Observations with LOINC codes.
+
+    Examples:
+    therapy-outcomes export fhir --data data/demo --out observations.ndjson
+    therapy-outcomes export fhir --data data/demo --out bundle.json --no-patients
+    """
     from therapy_outcomes.export.fhir_export import export_observations
     from therapy_outcomes.loading.dataset import load
 

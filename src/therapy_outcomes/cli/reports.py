@@ -1,33 +1,67 @@
-"""``therapy-outcomes report cohort`` and ``report monthly``.
+"""``therapy-outcomes report``: ``client``, ``cohort`` and ``monthly``.
 
-The commands live on :data:`app` (runnable alone: ``python -m therapy_outcomes.cli.reports``);
-:func:`mount` registers them on the main CLI's ``report`` group::
-
-    from therapy_outcomes.cli.reports import mount as _mount_cohort_reports
-    _mount_cohort_reports(report_app)
+:data:`app` is the ``report`` group of the main command line (:mod:`therapy_outcomes.cli.app`
+adds it as ``report``) and also runs alone: ``python -m therapy_outcomes.cli.reports cohort ...``.
+The renderers (papermill, nbconvert, plotly) are imported inside the commands, so ``--help``
+stays quick.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from therapy_outcomes.errors import TherapyOutcomesError
+from therapy_outcomes.cli.errors import new_app, run
+from therapy_outcomes.cli.options import DataOption, MinCell, Month, Pdf, ReportsOut
+from therapy_outcomes.cli.output import print_rendered
 
-__all__ = ["app", "cohort", "main", "monthly", "mount"]
+__all__ = ["app", "client", "cohort", "main", "monthly"]
 
-console = Console()
-err_console = Console(stderr=True)
-app = typer.Typer(help="Cohort and monthly reports.", no_args_is_help=True)
+app = new_app(
+    """Render reports: offline HTML files, and A4 PDFs with --pdf.
+
+Examples:
+therapy-outcomes report client C000003 --data data/demo --pdf
+therapy-outcomes report cohort --data data/demo --group-by site
+therapy-outcomes report monthly --data data/demo --month 2026-10
+"""
+)
 
 
+@app.command("client")
+def client(
+    client_id: Annotated[str, typer.Argument(help="The client's pseudonymous ID.")],
+    data: DataOption,
+    out: ReportsOut = Path("reports"),
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Review date YYYY-MM-DD. Default: today.")
+    ] = None,
+    audience: Annotated[
+        str, typer.Option("--audience", help="clinician (full) or client (plain language).")
+    ] = "clinician",
+    pdf: Pdf = False,
+) -> None:
+    """Render one client's progress report to OUT/clients/<id>/<as_of>-<audience>.html.
+
+    Examples:
+    therapy-outcomes report client C000003 --data data/demo --out reports --pdf
+    therapy-outcomes report client C000003 --data data/demo --audience client
+    therapy-outcomes report client C000007 --data data/demo --as-of 2026-10-31
+    """
+    from therapy_outcomes.client_report.render import render_client_report
+
+    result = render_client_report(
+        client_id, data=data, out=out, as_of=as_of, audience=audience, pdf=pdf
+    )
+    print_rendered(result)
+
+
+@app.command("cohort")
 def cohort(
-    data: Annotated[Path, typer.Option("--data", help="Dataset folder.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("reports"),
+    data: DataOption,
+    out: ReportsOut = Path("reports"),
     start: Annotated[
         str | None, typer.Option("--start", help="Episodes starting on or after YYYY-MM-DD.")
     ] = None,
@@ -45,16 +79,15 @@ def cohort(
     method: Annotated[
         str, typer.Option("--method", help="Reliable change: JT, GLN, HLL, EN, NK, HA, HLM.")
     ] = "JT",
-    min_cell: Annotated[int, typer.Option("--min-cell", help="Smallest count shown.")] = 5,
-    pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF.")] = False,
+    min_cell: MinCell = 5,
+    pdf: Pdf = False,
 ) -> None:
     """Render the cohort-outcomes report to OUT/cohort/<start>_<end>[-<group>].html.
 
-    Examples
-    --------
-    >>> from typer.testing import CliRunner
-    >>> CliRunner().invoke(app, ["cohort", "--help"]).exit_code
-    0
+    Examples:
+    therapy-outcomes report cohort --data data/demo
+    therapy-outcomes report cohort --data data/demo --group-by site --pdf
+    therapy-outcomes report cohort --data data/demo --start 2026-01-01
     """
     from therapy_outcomes.cohort_report.render import render_cohort_report
 
@@ -69,15 +102,14 @@ def cohort(
         min_cell=min_cell,
         pdf=pdf,
     )
-    console.print(f"{result.html}  ({result.seconds:.1f} s)", highlight=False)
-    if result.pdf is not None:
-        console.print(str(result.pdf), highlight=False)
+    print_rendered(result)
 
 
+@app.command("monthly")
 def monthly(
-    data: Annotated[Path, typer.Option("--data", help="Dataset folder.")],
-    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("reports"),
+    data: DataOption,
+    month: Month,
+    out: ReportsOut = Path("reports"),
     site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
     therapist: Annotated[
         str | None, typer.Option("--therapist", help="Only this therapist.")
@@ -86,16 +118,15 @@ def monthly(
         str,
         typer.Option("--audience", help="service (shareable, small cells hidden) or clinician."),
     ] = "service",
-    min_cell: Annotated[int, typer.Option("--min-cell", help="Smallest count shown.")] = 5,
-    pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF.")] = False,
+    min_cell: MinCell = 5,
+    pdf: Pdf = False,
 ) -> None:
     """Render the monthly summary to OUT/monthly/<month>/<scope>.html.
 
-    Examples
-    --------
-    >>> from typer.testing import CliRunner
-    >>> CliRunner().invoke(app, ["monthly", "--help"]).exit_code
-    0
+    Examples:
+    therapy-outcomes report monthly --data data/demo --month 2026-10
+    therapy-outcomes report monthly --data data/demo --month 2026-10 --pdf
+    therapy-outcomes report monthly --data clinic --month 2026-10 --site Eastfield
     """
     from therapy_outcomes.cohort_report.render import render_monthly_summary
 
@@ -109,42 +140,13 @@ def monthly(
         min_cell=min_cell,
         pdf=pdf,
     )
-    console.print(f"{result.html}  ({result.seconds:.1f} s)", highlight=False)
-    if result.pdf is not None:
-        console.print(str(result.pdf), highlight=False)
-
-
-def mount(report_app: typer.Typer) -> None:
-    """Register ``cohort`` and ``monthly`` on ``report_app`` (the main CLI's report group).
-
-    Examples
-    --------
-    >>> group = typer.Typer()
-    >>> mount(group)
-    >>> sorted(c.name for c in group.registered_commands)
-    ['cohort', 'monthly']
-    """
-    report_app.command("cohort")(cohort)
-    report_app.command("monthly")(monthly)
-
-
-mount(app)
+    print_rendered(result)
 
 
 def main() -> None:
-    """Run :data:`app` alone, with one-line errors (as the main CLI does).
-
-    Examples
-    --------
-    >>> callable(main)  # python -m therapy_outcomes.cli.reports monthly --help
-    True
-    """
-    try:
-        app()
-    except TherapyOutcomesError as err:
-        err_console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
-        sys.exit(err.exit_code)
+    """Run :data:`app` alone, with one-line errors (:func:`therapy_outcomes.cli.errors.run`)."""
+    run(app)
 
 
-if __name__ == "__main__":  # pragma: no cover
+if __name__ == "__main__":  # pragma: no cover - python -m therapy_outcomes.cli.reports
     main()

@@ -154,7 +154,7 @@ def load(
     raws = read_source(path)
     source: Path | str = raws.location if raws.location is not None else _redacted(str(path))
     reg = registry or default_registry()
-    reg = _with_dataset_definitions(reg, source, instruments)
+    reg = with_dataset_definitions(reg, source, instruments)
     log = RejectLog()
     for raw in raws.unreadable_rows():
         log.add_records(raw)
@@ -217,9 +217,50 @@ def _as_of(value: str | date | pd.Timestamp | None) -> pd.Timestamp:
     return parse_date_parameter(value, "as-of date", default_today=True)
 
 
-def _with_dataset_definitions(
+def with_dataset_definitions(
     reg: Registry, source: Path | str, extra: str | Path | None
 ) -> Registry:
+    r"""A registry with a dataset folder's own instrument definitions and ``extra`` added.
+
+    Parameters
+    ----------
+    reg : Registry
+        The registry to start from, usually
+        :func:`~therapy_outcomes.instruments.default_registry`.
+    source : pathlib.Path or str
+        The dataset's location. When it is a folder, its ``instruments.yaml`` file and
+        ``instruments`` folder (:data:`DEFINITION_FILES`) are added when present; any other
+        location adds nothing.
+    extra : str, pathlib.Path or None
+        A further YAML file or folder of definitions (the ``--instruments`` option), added last.
+
+    Returns
+    -------
+    Registry
+        A new registry; a definition whose code is already registered replaces it.
+
+    Raises
+    ------
+    DatasetReadError
+        When ``extra`` does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from therapy_outcomes.instruments import default_registry
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "instruments.yaml").write_text(
+    ...     "code: ORS-C\nname: ORS, child cut-off\nkind: questionnaire\n"
+    ...     "items: {count: 4, min: 0, max: 10, integer: false}\n"
+    ...     "scoring: {rule: sum}\nbetter: higher\ncutoff: {value: 32, clinical: '<'}\n")
+    >>> reg = with_dataset_definitions(default_registry(), folder, None)
+    >>> "ORS-C" in reg.codes, "PHQ-9" in reg.codes
+    (True, True)
+    >>> with_dataset_definitions(reg, folder, "extra.yaml")
+    Traceback (most recent call last):
+    ...
+    therapy_outcomes.errors.DatasetReadError: instrument definitions not found: extra.yaml
+    """
     if isinstance(source, Path) and source.is_dir():
         for name in DEFINITION_FILES:
             candidate = source / name

@@ -1,0 +1,137 @@
+"""What the commands print: the consoles, tables of a DataFrame, validation counts and rejects,
+and the files a render wrote.
+
+Every command prints through these, so the output looks the same everywhere; item answers are
+never printed (:func:`print_validation`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from therapy_outcomes.loading.dataset import Dataset
+    from therapy_outcomes.rendering.execute import RenderResult
+
+__all__ = ["console", "err_console", "print_rendered", "print_validation", "table"]
+
+#: Standard output: results.
+console = Console()
+#: Standard error: one-line errors, progress and batch summaries.
+err_console = Console(stderr=True)
+
+#: Reject values in these columns are item answers: never printed, only written to the CSV.
+_ANSWER_COLUMNS = ("value", "total")
+
+
+def table(frame: pd.DataFrame, title: str, index: bool = True) -> Table:
+    """A rich table of ``frame``: numbers right-aligned, missing values blank.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The rows to show.
+    title : str
+        Shown above the table, left-aligned.
+    index : bool
+        Show the index as the first column (headed by the index's name).
+
+    Returns
+    -------
+    rich.table.Table
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"rows": [3, None]}, index=pd.Index(["a", "b"], name="table"))
+    >>> shown = table(frame, "Counts")
+    >>> [c.header for c in shown.columns], shown.row_count
+    (['table', 'rows'], 2)
+    """
+    shown = Table(title=title, title_justify="left", header_style="bold")
+    if index:
+        shown.add_column(str(frame.index.name or ""))
+    for col in frame.columns:
+        shown.add_column(str(col), justify="right" if frame[col].dtype.kind in "iuf" else "left")
+    for key, row in frame.iterrows():
+        cells = [("" if pd.isna(v) else str(v)) for v in row]
+        shown.add_row(*([str(key)] if index else []), *cells)
+    return shown
+
+
+def print_validation(ds: Dataset, title: str, rejects: Path, show: int) -> int:
+    """Print counts per table and the first rejects; write every reject to ``rejects``.
+
+    Item answers are never printed (they stay in the rejects file, which belongs with the
+    data). Used by ``validate`` and ``import``.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded dataset.
+    title : str
+        Title of the counts table.
+    rejects : pathlib.Path
+        CSV file for every reject; written only when there are rejects.
+    show : int
+        How many rejects to print.
+
+    Returns
+    -------
+    int
+        The exit code: 0 when every row was accepted, 1 otherwise.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from therapy_outcomes import load
+    >>> from therapy_outcomes.demo import write_demo_clinic
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = write_demo_clinic(folder, n_clients=20, seed=1)
+    >>> with console.capture() as printed:
+    ...     code = print_validation(load(folder, as_of="2026-10-31"), "demo", folder / "r.csv", 5)
+    >>> code, "All rows accepted." in printed.get(), (folder / "r.csv").exists()
+    (0, True, False)
+    """
+    counts = ds.counts.set_index("table")
+    counts["file"] = [
+        f if p else "(absent)" for f, p in zip(counts["file"], counts["present"], strict=True)
+    ]
+    console.print(table(counts.drop(columns="present"), title))
+    if ds.rejects.empty:
+        console.print("[green]All rows accepted.[/green]")
+        return 0
+    ds.rejects.to_csv(rejects, index=False)
+    shown = ds.rejects.head(show).copy()
+    shown["value"] = shown["value"].where(~_holds_answers(shown), "(answer not shown)")
+    console.print(table(shown, f"First {len(shown)} of {len(ds.rejects)} problems", index=False))
+    console.print(
+        f"[yellow]{ds.n_rejected} rows rejected[/yellow]; every problem is listed in {rejects}"
+    )
+    return 1
+
+
+def print_rendered(result: RenderResult) -> None:
+    """Print the report a render wrote, how long it took, and its PDF when there is one.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> print_rendered(SimpleNamespace(html=Path("r.html"), pdf=None, seconds=1.23))
+    r.html  (1.2 s)
+    """
+    console.print(f"{result.html}  ({result.seconds:.1f} s)", highlight=False)
+    if result.pdf is not None:
+        console.print(str(result.pdf), highlight=False)
+
+
+def _holds_answers(rejects: pd.DataFrame) -> pd.Series:
+    """Rejects whose value may hold item answers: answer columns, and whole unreadable lines
+    of administrations (a line that did not split into columns holds every answer)."""
+    column = rejects["column"].fillna("")
+    whole_line = (column == "") & (rejects["table"] == "administrations")
+    return column.isin(_ANSWER_COLUMNS) | column.str.startswith("item") | whole_line
