@@ -12,11 +12,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from therapy_outcomes.client_report.render import notebooks_folder
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.parameters import parse_date_parameter
 from therapy_outcomes.rendering.execute import RenderResult, render_notebook
-from therapy_outcomes.rendering.paths import safe_id
+from therapy_outcomes.rendering.paths import notebooks_folder, safe_id
 
 __all__ = [
     "AUDIENCES",
