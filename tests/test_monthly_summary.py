@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
-from therapy_outcomes.cohort_report.render import render_monthly_summary
 from therapy_outcomes.monthly_report import context as mm
+from therapy_outcomes.monthly_report.render import render_monthly_summary
 
 AS_OF = "2026-10-31"
 MONTH = "2026-10"
@@ -90,8 +90,8 @@ def test_cli_one_line_error(clinic, tmp_path):
 
 
 def test_site_and_therapist_scopes(dataset, tmp_path):
-    from therapy_outcomes.cohort_report.render import monthly_report_path
     from therapy_outcomes.errors import ParameterError
+    from therapy_outcomes.monthly_report.render import monthly_report_path
 
     site = str(dataset.clients["site"].iloc[0])
     ctx = mm.monthly_context(dataset, MONTH, site=site)

@@ -97,7 +97,7 @@ def monthly(
     >>> CliRunner().invoke(app, ["monthly", "--help"]).exit_code
     0
     """
-    from therapy_outcomes.cohort_report.render import render_monthly_summary
+    from therapy_outcomes.monthly_report.render import render_monthly_summary
 
     result = render_monthly_summary(
         data,

@@ -88,7 +88,7 @@ def monthly_context(
     >>> month_figures(ctx)["active"] > 0
     True
     """
-    from therapy_outcomes.cohort_report.render import AUDIENCES, check_month
+    from therapy_outcomes.monthly_report.render import AUDIENCES, check_month
 
     check_month(month)
     if audience not in AUDIENCES:
