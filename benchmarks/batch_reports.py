@@ -63,7 +63,8 @@ def run_batch(data: Path, out: Path, clients: list[str], workers: int) -> float:
 
 def run_by_hand(data: Path, out: Path, clients: list[str]) -> float:
     """Seconds for papermill then nbconvert per client, as a user's shell loop would."""
-    from therapy_outcomes.client_report.render import CLIENT_NOTEBOOK, notebooks_folder
+    from therapy_outcomes.client_report.render import CLIENT_NOTEBOOK
+    from therapy_outcomes.rendering.paths import notebooks_folder
 
     notebook = notebooks_folder() / CLIENT_NOTEBOOK
     out.mkdir(parents=True, exist_ok=True)

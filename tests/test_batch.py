@@ -26,10 +26,11 @@ from therapy_outcomes.batch.api import render_batch
 from therapy_outcomes.batch.jobs import active_clients
 from therapy_outcomes.batch.manifest import JOURNAL_NAME, MANIFEST_COLUMNS
 from therapy_outcomes.cli.batch import batch
-from therapy_outcomes.client_report.render import CLIENT_NOTEBOOK, notebooks_folder
+from therapy_outcomes.client_report.render import CLIENT_NOTEBOOK
 from therapy_outcomes.demo import write_demo_clinic
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.rendering.html import PLOTLY_JS_NAME, find_remote_references
+from therapy_outcomes.rendering.paths import notebooks_folder
 
 AS_OF = "2026-10-31"
 MONTH = "2026-10"

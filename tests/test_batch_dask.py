@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 
 from therapy_outcomes.batch.api import render_batch
-from therapy_outcomes.client_report.render import CLIENT_NOTEBOOK, notebooks_folder
+from therapy_outcomes.client_report.render import CLIENT_NOTEBOOK
 from therapy_outcomes.demo import write_demo_clinic
+from therapy_outcomes.rendering.paths import notebooks_folder
 
 pytest.importorskip("distributed")
 

@@ -20,10 +20,10 @@ from therapy_outcomes.batch.worker import run_job
 from therapy_outcomes.client_report.render import (
     CLIENT_NOTEBOOK,
     client_report_path,
-    notebooks_folder,
     render_client_report,
 )
 from therapy_outcomes.demo import write_demo_clinic
+from therapy_outcomes.rendering.paths import notebooks_folder
 
 AS_OF = "2026-10-31"
 

@@ -11,9 +11,9 @@ import pytest
 import therapy_outcomes as to
 from therapy_outcomes.batch.api import plan_batch, render_batch
 from therapy_outcomes.batch.jobs import active_clients, client_hashes, month_bounds
-from therapy_outcomes.client_report.render import notebooks_folder
 from therapy_outcomes.demo import write_demo_clinic
 from therapy_outcomes.errors import ParameterError
+from therapy_outcomes.rendering.paths import notebooks_folder
 
 AS_OF = "2026-10-31"
 

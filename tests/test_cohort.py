@@ -1,4 +1,4 @@
-"""Tests for outcomes.effect_sizes, outcomes.rates and outcomes.flow: effect sizes, Wilson intervals, rate tables, flow."""
+"""Tests for outcomes.effect_sizes, .rates and .flow (effect sizes, Wilson intervals, flow)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from therapy_outcomes.outcomes.effect_sizes import effect_sizes, hedges_j
-
 from therapy_outcomes.outcomes.flow import outcome_flow
-
 from therapy_outcomes.outcomes.rates import rate_table, wilson_interval
 
 # Lakens (2013) Front. Psychol. 4:863, Table 1 movie ratings (as used in the test suites of

@@ -1,5 +1,6 @@
 """The cohort-outcomes report end to end: papermill run, glued numbers against the package,
-small-cell suppression, offline HTML and one-line errors."""
+small-cell suppression, offline HTML and one-line errors (the cohort's selection is tested in
+test_cohort_selection.py, its tables in test_cohort_tables.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ import pytest
 
 import therapy_outcomes as to
 from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
-from therapy_outcomes.cohort_report import context as cc
 from therapy_outcomes.cohort_report.render import render_cohort_report
-from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.rendering.html import find_remote_references
 
 AS_OF = "2026-10-31"
@@ -133,23 +132,6 @@ def test_report_is_offline_and_names_no_client(rendered, dataset):
             assert marker not in text
 
 
-def test_bad_parameters_are_parameter_errors(clinic):
-    with pytest.raises(ParameterError, match="method must be one of"):
-        cc.cohort_context(clinic, method="XX")
-    with pytest.raises(ParameterError, match="not a column of clients"):
-        cc.cohort_context(clinic, group_by="shoe_size")
-    with pytest.raises(ParameterError, match="is before start"):
-        cc.cohort_context(clinic, start="2026-01-01", end="2025-01-01")
-    with pytest.raises(ParameterError, match="unknown instrument"):
-        cc.cohort_context(clinic, instruments=["XYZ-1"])
-
-
-def test_small_groups_merge_into_other(clinic):
-    ctx = cc.cohort_context(clinic, group_by="modality", min_cell=15)
-    assert set(ctx.group) >= {"other"}
-    assert all(n >= 15 for g, n in ctx.group.value_counts().items() if g != "other")
-
-
 def test_cli_one_line_error(clinic, tmp_path):
     done = subprocess.run(
         [
@@ -190,10 +172,11 @@ def test_cohort_report_in_a_real_browser(browser, rendered, tmp_path):  # noqa: 
 
 
 def test_growth_curves_follow_the_data():
-    from therapy_outcomes.cohort_report.context import example_context, trajectory
     from therapy_outcomes.cohort_report.growth_curves import growth_curve
+    from therapy_outcomes.cohort_report.trajectories import trajectory
+    from therapy_outcomes.demo.examples import example_cohort
 
-    ctx = example_context()
+    ctx = example_cohort()
     curve = growth_curve(ctx, "PHQ-9")
     observed = trajectory(ctx, "PHQ-9")
     assert len(curve) and curve["converged"].all()
@@ -207,25 +190,3 @@ def test_growth_curves_follow_the_data():
     assert (curve.groupby("group")["mean"].agg(lambda m: m.iat[-1] < m.iat[0])).all()
     assert curve.attrs["n_clients"] >= ctx.min_cell and curve.attrs["var_residual"] > 0
     assert (curve["clients"] >= ctx.min_cell).all()
-
-
-def test_hlm_method_judges_clients_with_three_or_more_scores(dataset):
-    from therapy_outcomes.cohort_report.context import cohort_context
-
-    ctx = cohort_context(dataset, instruments=["PHQ-9"], method="HLM", min_cell=5)
-    sig = ctx.significance["PHQ-9"]
-    assert len(sig) and set(sig["category"].dropna()) <= {
-        "recovered",
-        "improved",
-        "unchanged",
-        "deteriorated",
-        "harmed",
-    }
-    # every judged client has 3+ valid PHQ-9 scores, and its direction is the model's
-    valid = dataset.scores[
-        (dataset.scores["instrument"] == "PHQ-9") & dataset.scores["valid"].astype(bool)
-    ]
-    counts = valid.groupby("client_id").size()
-    assert (counts.reindex(sig["client_id"]) >= 3).all()
-    reliable = sig["category"].isin(["recovered", "improved"])
-    assert reliable.sum() >= 1

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from therapy_outcomes.outcomes.rates import rate_table
 from therapy_outcomes.outcomes.disclosure import suppress_small_cells, suppression_mask
+from therapy_outcomes.outcomes.rates import rate_table
 
 
 def _with_totals(inner: np.ndarray, rows=None, cols=None) -> pd.DataFrame:

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
-from therapy_outcomes.cohort_report.render import render_monthly_summary
-from therapy_outcomes.monthly_report import context as mm
+from therapy_outcomes.monthly_report.open_alerts import alert_table
+from therapy_outcomes.monthly_report.render import render_monthly_summary
+from therapy_outcomes.monthly_report.selection import monthly_context
 
 AS_OF = "2026-10-31"
 MONTH = "2026-10"
@@ -62,8 +63,8 @@ def test_service_version_shows_no_small_count_and_no_client(rendered, dataset):
 
 
 def test_clinician_version_lists_alerted_clients(rendered, dataset):
-    ctx = mm.monthly_context(dataset, MONTH, audience="clinician")
-    alerted = set(mm.alert_table(ctx)["client_id"])
+    ctx = monthly_context(dataset, MONTH, audience="clinician")
+    alerted = set(alert_table(ctx)["client_id"])
     html = rendered["clinician"].html.read_text()
     assert alerted and all(a in html for a in alerted)
 
@@ -90,24 +91,24 @@ def test_cli_one_line_error(clinic, tmp_path):
 
 
 def test_site_and_therapist_scopes(dataset, tmp_path):
-    from therapy_outcomes.cohort_report.render import monthly_report_path
     from therapy_outcomes.errors import ParameterError
+    from therapy_outcomes.monthly_report.render import monthly_report_path
 
     site = str(dataset.clients["site"].iloc[0])
-    ctx = mm.monthly_context(dataset, MONTH, site=site)
+    ctx = monthly_context(dataset, MONTH, site=site)
     assert set(ctx.clients["site"]) == {site}
     therapist = str(ctx.clients["therapist_id"].iloc[0])
-    ctx_t = mm.monthly_context(dataset, MONTH, therapist=therapist)
+    ctx_t = monthly_context(dataset, MONTH, therapist=therapist)
     assert set(ctx_t.sessions["therapist_id"]) <= {therapist}
     assert monthly_report_path(tmp_path, MONTH, therapist=therapist).name == (
         f"therapist-{therapist}.html"
     )
     with pytest.raises(ParameterError, match="unknown site"):
-        mm.monthly_context(dataset, MONTH, site="Atlantis")
+        monthly_context(dataset, MONTH, site="Atlantis")
     with pytest.raises(ParameterError, match="not allowed"):
         monthly_report_path(tmp_path, MONTH, site="../etc")
     with pytest.raises(ParameterError, match="after the dataset"):
-        mm.monthly_context(dataset, "2027-01")
+        monthly_context(dataset, "2027-01")
 
 
 @pytest.mark.parametrize("audience", ["service", "clinician"])

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from therapy_outcomes.errors import ParameterError
-from therapy_outcomes.rendering.paths import atomic_output, atomic_write, safe_id
+from therapy_outcomes.rendering.paths import atomic_output, atomic_write, notebooks_folder, safe_id
 from therapy_outcomes.rendering.scrub import Scrubber, scrub_notebook
 
 REPO = Path(__file__).resolve().parents[1]
@@ -243,3 +243,18 @@ def test_scrub_redraws_figure_html_from_the_scrubbed_figure():
     assert spec["data"][0]["y"] == data[FIGURE_MIMETYPE]["data"][0]["y"]  # base64 untouched
     fig.update_layout(title="made on <host>")
     assert out.data["text/html"] == figure_output(fig, "f")[0]["text/html"]
+
+
+# -- notebooks_folder ------------------------------------------------------------------------
+def test_notebooks_folder_is_the_repositorys_by_default(monkeypatch):
+    monkeypatch.delenv("THERAPY_OUTCOMES_NOTEBOOKS", raising=False)
+    assert notebooks_folder() == REPO / "notebooks"
+    for name in ("client_progress.ipynb", "cohort_outcomes.ipynb", "monthly_summary.ipynb"):
+        assert (notebooks_folder() / name).is_file(), name
+
+
+def test_notebooks_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("THERAPY_OUTCOMES_NOTEBOOKS", str(tmp_path))
+    assert notebooks_folder() == tmp_path
+    monkeypatch.setenv("THERAPY_OUTCOMES_NOTEBOOKS", "")
+    assert notebooks_folder() == REPO / "notebooks"

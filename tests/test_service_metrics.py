@@ -1,4 +1,4 @@
-"""Tests for outcomes.talking_therapies and outcomes.cms159: NHS Talking Therapies metrics and CMS159."""
+"""Tests for outcomes.talking_therapies and outcomes.cms159 (NHS Talking Therapies, CMS159)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ import pytest
 
 from conftest import external
 from therapy_outcomes.outcomes.cms159 import cms159, cms159_rates
-from therapy_outcomes.outcomes.talking_therapies import talking_therapies_outcomes, talking_therapies_rates, talking_therapies_rates_from_counts
+from therapy_outcomes.outcomes.talking_therapies import (
+    talking_therapies_outcomes,
+    talking_therapies_rates,
+    talking_therapies_rates_from_counts,
+)
 
 # --------------------------------------------------------------------------------------------
 # National figures: the rate formulas reproduce NHS England's published percentages

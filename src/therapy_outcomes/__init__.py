@@ -68,7 +68,7 @@ _EXPORTS = {
     "fit_expected_recovery": "outcomes.expected_recovery",
     "render_client_report": "client_report.render",
     "render_cohort_report": "cohort_report.render",
-    "render_monthly_summary": "cohort_report.render",
+    "render_monthly_summary": "monthly_report.render",
     "render_batch": "batch",
 }
 

@@ -95,8 +95,9 @@ def plan_batch(
     >>> sorted({job.kind for job in jobs}) >= ["client"]
     True
     """
-    from therapy_outcomes.client_report.render import CLIENT_NOTEBOOK, notebooks_folder
+    from therapy_outcomes.client_report.render import CLIENT_NOTEBOOK
     from therapy_outcomes.loading.dataset import load
+    from therapy_outcomes.rendering.paths import notebooks_folder
 
     _, last = month_bounds(month)
     if audience not in AUDIENCE_CHOICES:

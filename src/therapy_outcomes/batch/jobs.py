@@ -264,7 +264,7 @@ def plan_monthly_jobs(
     if not Path(notebook).is_file():
         return []
     try:
-        from therapy_outcomes.cohort_report.render import monthly_report_path, monthly_scope
+        from therapy_outcomes.monthly_report.render import monthly_report_path, monthly_scope
     except ImportError:  # pragma: no cover - the monthly report is not installed
         return []
     first, last = month_bounds(month)

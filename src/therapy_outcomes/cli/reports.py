@@ -128,7 +128,7 @@ def monthly(
     therapy-outcomes report monthly --data data/demo --month 2026-10 --pdf
     therapy-outcomes report monthly --data clinic --month 2026-10 --site Eastfield
     """
-    from therapy_outcomes.cohort_report.render import render_monthly_summary
+    from therapy_outcomes.monthly_report.render import render_monthly_summary
 
     result = render_monthly_summary(
         data,

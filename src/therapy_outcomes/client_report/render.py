@@ -8,7 +8,6 @@ anything runs; every file is written atomically, so a failed run leaves no half-
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -17,23 +16,9 @@ import pandas as pd
 from therapy_outcomes.client_report.context import AUDIENCES, report_as_of
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.rendering.execute import RenderResult, render_notebook
-from therapy_outcomes.rendering.paths import safe_id
+from therapy_outcomes.rendering.paths import notebooks_folder, safe_id
 
 CLIENT_NOTEBOOK = "client_progress.ipynb"
-
-
-def notebooks_folder() -> Path:
-    """Where the report notebooks are: ``$THERAPY_OUTCOMES_NOTEBOOKS`` or the repository's.
-
-    Examples
-    --------
-    >>> (notebooks_folder() / CLIENT_NOTEBOOK).name
-    'client_progress.ipynb'
-    """
-    configured = os.environ.get("THERAPY_OUTCOMES_NOTEBOOKS")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[3] / "notebooks"
 
 
 def client_report_path(out: str | Path, client_id: str, as_of: pd.Timestamp, audience: str) -> Path:

@@ -1,9 +1,9 @@
-"""Charts of the cohort and monthly reports (plotly figures; publish them with ``show``).
+"""Charts of the cohort-outcomes report (plotly figures; publish them with ``show``).
 
 No chart shows a client ID. Points of the Jacobson plot are individual pairs, but a category
 with fewer than ``min_cell`` clients is drawn as "other (small categories)" so the chart cannot
 be counted into a hidden cell; every aggregate chart is drawn from a table that went through
-:func:`therapy_outcomes.cohort_report.context.publish` or leaves out points below ``min_cell``.
+:func:`therapy_outcomes.cohort_report.publish.publish` or leaves out points below ``min_cell``.
 """
 
 from __future__ import annotations
@@ -13,19 +13,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from therapy_outcomes.cohort_report.context import BENCHMARKS, CohortContext
+from therapy_outcomes.cohort_report.effects import benchmarks
+from therapy_outcomes.cohort_report.selection import CohortContext
+from therapy_outcomes.instruments import Registry
 
 __all__ = [
-    "cohort_header",
     "dose_response_figure",
     "effect_size_figure",
-    "effect_size_note",
     "jacobson_plot",
-    "provenance_block",
     "rates_figure",
-    "table_html",
     "trajectory_figure",
-    "trend_figure",
 ]
 
 COLOURS = {
@@ -43,11 +40,8 @@ def jacobson_plot(ctx: CohortContext, code: str) -> Any:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from therapy_outcomes.demo import write_demo_clinic
-    >>> from therapy_outcomes.cohort_report.context import cohort_context
-    >>> folder = tempfile.mkdtemp(); _ = write_demo_clinic(folder, n_clients=60, seed=3)
-    >>> fig = jacobson_plot(cohort_context(folder), "PHQ-9")
+    >>> from therapy_outcomes.demo.examples import example_cohort
+    >>> fig = jacobson_plot(example_cohort(), "PHQ-9")
     >>> fig.data[0].name
     'no change'
     """
@@ -132,8 +126,9 @@ def rates_figure(table: pd.DataFrame, group: str, title: str) -> Any:
 
     Examples
     --------
-    >>> from therapy_outcomes.cohort_report import context as cc
-    >>> _, pub = cc.category_rates(cc.example_context(), "PHQ-9")
+    >>> from therapy_outcomes.cohort_report.rates import category_rates
+    >>> from therapy_outcomes.demo.examples import example_cohort
+    >>> _, pub = category_rates(example_cohort(), "PHQ-9")
     >>> rates_figure(pub, "site", "PHQ-9").layout.barmode
     'group'
     """
@@ -169,8 +164,9 @@ def trajectory_figure(traj: pd.DataFrame, code: str) -> Any:
 
     Examples
     --------
-    >>> from therapy_outcomes.cohort_report import context as cc
-    >>> fig = trajectory_figure(cc.trajectory(cc.example_context(), "PHQ-9"), "PHQ-9")
+    >>> from therapy_outcomes.cohort_report.trajectories import trajectory
+    >>> from therapy_outcomes.demo.examples import example_cohort
+    >>> fig = trajectory_figure(trajectory(example_cohort(), "PHQ-9"), "PHQ-9")
     >>> fig.data[0].name
     'Eastfield'
     """
@@ -207,9 +203,9 @@ def dose_response_figure(dose: pd.DataFrame, code: str, min_cell: int) -> Any:
 
     Examples
     --------
-    >>> from therapy_outcomes.cohort_report import context as cc
-    >>> ctx = cc.example_context()
-    >>> dose_response_figure(cc.dose_response(ctx, "PHQ-9"), "PHQ-9", 5).layout.xaxis.type
+    >>> from therapy_outcomes.cohort_report.trajectories import dose_response
+    >>> from therapy_outcomes.demo.examples import example_cohort
+    >>> dose_response_figure(dose_response(example_cohort(), "PHQ-9"), "PHQ-9", 5).layout.xaxis.type
     'category'
     """
     import plotly.graph_objects as go
@@ -233,13 +229,14 @@ def dose_response_figure(dose: pd.DataFrame, code: str, min_cell: int) -> Any:
     return fig
 
 
-def effect_size_figure(effects: pd.DataFrame) -> Any:
+def effect_size_figure(effects: pd.DataFrame, registry: Registry | None = None) -> Any:
     """Each instrument's effect sizes (with CIs) beside the published benchmarks.
 
     Examples
     --------
-    >>> from therapy_outcomes.cohort_report import context as cc
-    >>> fig = effect_size_figure(cc.effect_size_table(cc.example_context()))
+    >>> from therapy_outcomes.cohort_report.effects import effect_size_table
+    >>> from therapy_outcomes.demo.examples import example_cohort
+    >>> fig = effect_size_figure(effect_size_table(example_cohort()))
     >>> fig.layout.title.text
     'Pre-post effect sizes and benchmarks'
     """
@@ -262,7 +259,7 @@ def effect_size_figure(effects: pd.DataFrame) -> Any:
             )
         )
     for code in effects["instrument"].unique():
-        for label, value in BENCHMARKS.get(code, []):
+        for label, value in benchmarks(code, registry):
             fig.add_trace(
                 go.Scatter(
                     x=[value],
@@ -280,134 +277,3 @@ def effect_size_figure(effects: pd.DataFrame) -> Any:
         height=420,
     )
     return fig
-
-
-def trend_figure(trend: pd.DataFrame, columns: list[str], title: str) -> Any:
-    """Lines of ``columns`` over ``month`` (suppressed cells are gaps).
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"month": ["2026-09", "2026-10"], "active": [12, "*"]})
-    >>> [float(v) for v in trend_figure(t, ["active"], "Caseload").data[0].y]
-    [12.0, nan]
-    """
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    for col in columns:
-        fig.add_trace(
-            go.Scatter(
-                x=trend["month"],
-                y=pd.to_numeric(trend[col], errors="coerce"),
-                mode="lines+markers",
-                name=col.replace("_", " "),
-            )
-        )
-    fig.update_layout(title=title, xaxis={"title": "month"})
-    return fig
-
-
-def table_html(table: pd.DataFrame, caption: str | None = None, digits: int = 1) -> str:
-    """A published table as an HTML ``<table>`` (floats rounded, text escaped).
-
-    Examples
-    --------
-    >>> "<table" in table_html(pd.DataFrame({"a": [1.234]}))
-    True
-    """
-    t = table.copy()
-    for col in t.columns:
-        if pd.api.types.is_float_dtype(t[col]):
-            t[col] = t[col].round(digits)
-        elif t[col].dtype == object:
-            t[col] = t[col].map(lambda v: round(v, digits) if isinstance(v, float) else v)
-    body = t.to_html(index=False, classes="to-table", border=0, escape=True, na_rep="")
-    if caption:
-        from html import escape
-
-        body = body.replace(">", f"><caption>{escape(caption)}</caption>", 1)
-    return body
-
-
-def cohort_header(ctx: CohortContext) -> str:
-    """Title and the cohort's definition in one paragraph.
-
-    Examples
-    --------
-    >>> from therapy_outcomes.cohort_report.context import example_context
-    >>> cohort_header(example_context())[:24]
-    '<h1>Cohort outcomes</h1>'
-    """
-    from html import escape
-
-    p = ctx.provenance["parameters"]
-    period = f"{p['start'] or 'the first episode'} to {p['end'] or 'the latest episode'}"
-    grouped = f", grouped by {escape(str(ctx.group_by))}" if ctx.group_by else ""
-    return (
-        "<h1>Cohort outcomes</h1>"
-        f"<p>{len(ctx.clients)} clients whose episode started from {escape(period)}{grouped}. "
-        f"Questionnaires: {escape(', '.join(ctx.instruments))}. Counts below {ctx.min_cell} "
-        "are shown as * (with any cell or rate that would give them away).</p>"
-    )
-
-
-def effect_size_note() -> str:
-    """What the effect-size variants are and how far the benchmarks compare.
-
-    Examples
-    --------
-    >>> "Delgadillo" in effect_size_note()
-    True
-    """
-    return (
-        "<p>Standardised mean change of clients with a first and last score, positive = "
-        "better: d<sub>z</sub> (SD of change), d<sub>rm</sub> (repeated measures), "
-        "d<sub>av</sub> (average SD) and d<sub>pre</sub> (baseline SD, Becker). The benchmarks "
-        "are Delgadillo et al. (2014) for IAPT services and Gaskell et al. (2023) for routine "
-        "care; which variant each paper used is not verified, so the comparison is indicative "
-        "(d<sub>pre</sub> is shown beside them).</p>"
-    )
-
-
-def provenance_block(ctx: CohortContext) -> str:
-    """Package version, input hash, parameters, reliabilities and their sources.
-
-    Examples
-    --------
-    >>> from therapy_outcomes.cohort_report.context import example_context
-    >>> "reliability 0.84" in provenance_block(example_context())
-    True
-    """
-    from html import escape
-
-    p = ctx.provenance
-    facts = [
-        ("Software", p["package"]),
-        ("Input data (SHA-256)", p["input_hash"][:16] + "\u2026"),
-        ("Data validated on", p["validated_on"]),
-        ("Rows rejected in the dataset", p["rows_rejected_in_dataset"]),
-    ]
-    for key, value in p["parameters"].items():
-        facts.append((f"Parameter {key}", value))
-    dl = "".join(f"<div><dt>{escape(str(k))}</dt><dd>{escape(str(v))}</dd></div>" for k, v in facts)
-    rel = "".join(
-        f"<li>{escape(code)}: reliability {ctx.reliability[code]:.2f} "
-        f"({escape(ctx.reliability_source[code])})</li>"
-        for code in ctx.instruments
-    )
-    cut = (
-        "the instrument's published clinical cut-off, with its inclusive side"
-        if ctx.cutoff_type == "fixed"
-        else "criterion a (two SD from the cohort's baseline mean)"
-    )
-    method = (
-        f"<p>Pairs are each client's first and last valid score. Reliable change: "
-        f"{escape(ctx.method)} method (Jacobson &amp; Truax 1991 and successors), alpha 0.05; "
-        f"clinical significance against {cut}. Categories: recovered, improved, unchanged, "
-        "deteriorated, harmed. Intervals for rates are Wilson 95 % intervals. NHS Talking "
-        "Therapies metrics use the published thresholds (PHQ-9 caseness 10 and reliable change "
-        "6, GAD-7 8 and 4); CMS159 uses PHQ-9 &gt; 9 as index and &lt; 5 at 12 months "
-        "(\u00b1 60 days). Trajectories and dose-response bands with fewer than "
-        f"{ctx.min_cell} clients are left out.</p>"
-    )
-    return f"<dl class='to-facts'>{dl}</dl>{method}<ul>{rel}</ul>"

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from therapy_outcomes.cohort_report.context import CohortContext
+from therapy_outcomes.cohort_report.selection import CohortContext
 
 CURVE_COLUMNS = ["group", "occasion", "mean", "low", "high", "clients", "converged"]
 
@@ -59,8 +59,8 @@ def growth_curve(
 
     Examples
     --------
-    >>> from therapy_outcomes.cohort_report.context import example_context
-    >>> curve = growth_curve(example_context(), "PHQ-9")
+    >>> from therapy_outcomes.demo.examples import example_cohort
+    >>> curve = growth_curve(example_cohort(), "PHQ-9")
     >>> bool((curve["low"] <= curve["mean"]).all() and (curve["mean"] <= curve["high"]).all())
     True
     """

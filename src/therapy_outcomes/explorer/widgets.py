@@ -15,8 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from therapy_outcomes.cohort_report import context as cc
 from therapy_outcomes.cohort_report import figures as cf
+from therapy_outcomes.cohort_report.rates import category_rates
+from therapy_outcomes.cohort_report.selection import CohortContext, cohort_context
+from therapy_outcomes.cohort_report.trajectories import trajectory
 from therapy_outcomes.loading.dataset import Dataset, load
 
 __all__ = [
@@ -169,12 +171,12 @@ class Explorer:
         self._on_client()
 
     # -- figures -------------------------------------------------------------------------
-    def context(self) -> cc.CohortContext:
+    def context(self) -> CohortContext:
         """The cohort the controls select.
 
         Returns
         -------
-        therapy_outcomes.cohort_report.context.CohortContext
+        therapy_outcomes.cohort_report.selection.CohortContext
 
         Examples
         --------
@@ -186,7 +188,7 @@ class Explorer:
         True
         """
         group = None if self.group.value == "none" else self.group.value
-        return cc.cohort_context(
+        return cohort_context(
             self.ds,
             start=self.start.value,
             end=self.end.value,
@@ -241,8 +243,8 @@ class Explorer:
     def _on_cohort(self, _change: Any = None) -> None:
         ctx = self.context()
         code = self.instrument.value
-        self._set("trajectory", cf.trajectory_figure(cc.trajectory(ctx, code), code))
-        _raw, pub = cc.category_rates(ctx, code)
+        self._set("trajectory", cf.trajectory_figure(trajectory(ctx, code), code))
+        _raw, pub = category_rates(ctx, code)
         self._set("rates", cf.rates_figure(pub, ctx.group_label, f"{code}: categories"))
         self.rates_table = pub
 

@@ -1,4 +1,5 @@
-"""Output paths that parameters cannot steer, and files that are never left half-written.
+"""Output paths that parameters cannot steer, files that are never left half-written, and
+where the report notebooks are.
 
 A client ID ends up in file names (``reports/C-0001.html``), so it is checked before it is
 used: :func:`safe_id` accepts 1-64 letters, digits, ``_`` and ``-`` and nothing else (no
@@ -7,6 +8,8 @@ used: :func:`safe_id` accepts 1-64 letters, digits, ``_`` and ``-`` and nothing 
 :func:`atomic_write` and :func:`atomic_output` write to a temporary file in the target's own
 folder, flush it to disk and rename it over the target, so a reader sees either the old file
 or the whole new one, and a failure leaves no file under the final name.
+
+:func:`notebooks_folder` is where every report finds its notebook.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import IO, Any
 
 from therapy_outcomes.errors import ParameterError
 
-__all__ = ["MAX_ID_LENGTH", "atomic_output", "atomic_write", "safe_id"]
+__all__ = ["MAX_ID_LENGTH", "atomic_output", "atomic_write", "notebooks_folder", "safe_id"]
 
 #: The longest ID :func:`safe_id` accepts.
 MAX_ID_LENGTH = 64
@@ -177,3 +180,17 @@ def atomic_write(
     with atomic_output(path, mode=mode) as handle:
         handle.write(data)
     return Path(path)
+
+
+def notebooks_folder() -> Path:
+    """Where the report notebooks are: ``$THERAPY_OUTCOMES_NOTEBOOKS`` or the repository's.
+
+    Examples
+    --------
+    >>> (notebooks_folder() / "client_progress.ipynb").name
+    'client_progress.ipynb'
+    """
+    configured = os.environ.get("THERAPY_OUTCOMES_NOTEBOOKS")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[3] / "notebooks"
