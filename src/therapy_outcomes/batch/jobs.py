@@ -259,7 +259,7 @@ def plan_monthly_jobs(
     """The monthly summary for the service, each site and each therapist (service version).
 
     Sites and therapists are those of clients with an episode overlapping the month. Nothing
-    is planned when the monthly notebook or :mod:`therapy_outcomes.cohort_report` is missing.
+    is planned when the monthly notebook or :mod:`therapy_outcomes.monthly_report` is missing.
     """
     if not Path(notebook).is_file():
         return []
