@@ -97,7 +97,7 @@ from therapy_outcomes.loading.dataset import Dataset
 from therapy_outcomes.outcomes.expected_recovery import (
     ExpectedRecoveryModel,
     NotEnoughData,
-    _check_percentile,
+    check_percentile,
     fit_expected_recovery,
 )
 
@@ -366,7 +366,7 @@ def _check(
         except UnknownInstrumentError as exc:
             raise ParameterError(str(exc)) from None
     try:
-        _check_percentile(percentile)
+        check_percentile(percentile)
     except ValueError as exc:
         raise ParameterError(str(exc)) from None
     if srs_cutoff is not None and (
