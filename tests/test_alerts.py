@@ -6,15 +6,32 @@ the same dtypes as in real use. Every number in an expected explanation can be c
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import therapy_outcomes
+import therapy_outcomes.alerts as alerts_module
 from therapy_outcomes import load
-from therapy_outcomes.alerts import COLUMNS, KINDS, alerts, alerts_for_client
+from therapy_outcomes.alerts import (
+    COLUMNS,
+    KINDS,
+    RULES,
+    SEVERITY,
+    AlertSettings,
+    Rule,
+    alerts,
+    alerts_for_client,
+)
+from therapy_outcomes.alerts.rules import AUDIENCES, SEVERITIES
+from therapy_outcomes.alerts.table import frame
+from therapy_outcomes.alerts.view import NEEDS, cut
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.outcomes.expected_recovery import ExpectedRecoveryModel
 
@@ -660,3 +677,190 @@ def test_demo_client_view_equals_the_clinic_view(demo):
         mine = alerts_for_client(ds, cid, model=models)
         expected = out[out["client_id"] == cid].reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, expected, check_like=False)
+
+
+def test_demo_client_keyword_is_the_client_function(demo):
+    ds, out = demo
+    models = {code: info["model"] for code, info in out.attrs["models"].items()}
+    cid = out["client_id"].iloc[0]
+    by_keyword = alerts(ds, client=cid, model=models)
+    pd.testing.assert_frame_equal(by_keyword, alerts_for_client(ds, cid, model=models))
+    assert by_keyword.attrs["client_id"] == cid
+    assert "client_id" not in out.attrs
+
+
+# -- the settings object -----------------------------------------------------------------------
+
+#: Keywords of alerts() that are not settings: the data, the date, the models, one client.
+NOT_SETTINGS = ("ds", "as_of", "model", "client", "settings")
+
+
+def test_settings_defaults_are_written_once():
+    params = inspect.signature(alerts).parameters
+    fields = dataclasses.fields(AlertSettings)
+    assert [f.name for f in fields] == [n for n in params if n not in NOT_SETTINGS]
+    for f in fields:
+        assert params[f.name].default is f.default, f.name
+    assert AlertSettings() == AlertSettings(**{f.name: params[f.name].default for f in fields})
+
+
+def test_settings_defaults_reach_the_output(tmp_path):
+    ds = build(tmp_path, [adm("A1", "C1", "PHQ-9", "2026-06-29", 9)])
+    defaults = AlertSettings()
+    out = alerts(ds)
+    srs = ds.registry.get("SRS").cutoff  # the alliance cut-off is the definition's by default
+    assert out.attrs["parameters"] == {
+        "percentile": float(defaults.percentile),
+        "srs_cutoff": srs.value,
+        "srs_cutoff_side": srs.clinical,
+        "srs_drop": defaults.srs_drop,
+        "no_measure_weeks": defaults.no_measure_weeks,
+        "instruments": list(ds.registry.codes),
+    }
+    assert out.attrs["kinds"] == list(KINDS) == list(defaults.kinds)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("percentile", 100, "percentile must be a number strictly between 0 and 100, not 100"),
+        ("percentile", True, "percentile must be a number strictly between 0 and 100"),
+        ("srs_cutoff", "36", "srs_cutoff must be a number or None, not '36'"),
+        ("srs_cutoff_side", ">", "srs_cutoff_side must be '<' or '<=', not '>'"),
+        ("srs_drop", 0, "srs_drop must be a positive number or None, not 0"),
+        ("no_measure_weeks", -1, "no_measure_weeks must be a positive number or None, not -1"),
+        ("kinds", ["bad"], "unknown alert kind(s) ['bad']; known: risk_item, "),
+    ],
+)
+def test_bad_setting_gives_the_same_error_both_ways(tmp_path, name, value, message):
+    with pytest.raises(ParameterError) as direct:
+        AlertSettings(**{name: value})
+    assert str(direct.value).startswith(message)
+    ds = build(tmp_path, [adm("A1", "C1", "PHQ-9", "2026-03-02", 9)])
+    with pytest.raises(ParameterError) as through:
+        alerts(ds, **{name: value})
+    assert str(through.value) == str(direct.value)
+    with pytest.raises(ParameterError) as for_client:
+        alerts_for_client(ds, "C1", **{name: value})
+    assert str(for_client.value) == str(direct.value)
+
+
+def test_settings_are_frozen_and_normalised():
+    s = AlertSettings(kinds=["goal_overdue", "risk_item", "goal_overdue"], instruments="phq9")
+    assert s.kinds == ("risk_item", "goal_overdue")  # table order, once each
+    assert s.instruments == ("phq9",)  # resolved against the dataset's registry later
+    assert AlertSettings(kinds="low_alliance").kinds == ("low_alliance",)
+    assert AlertSettings(kinds=None) == AlertSettings(kinds=KINDS)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.percentile = 95
+    with pytest.raises(ParameterError, match="srs_drop"):
+        dataclasses.replace(s, srs_drop=0)  # replace checks again
+    assert hash(s) == hash(AlertSettings(kinds=["risk_item", "goal_overdue"], instruments="phq9"))
+
+
+def test_settings_object_gives_the_same_alerts_as_keywords(tmp_path):
+    ds = build(
+        tmp_path,
+        [adm("A1", "C1", "SRS", "2026-03-02", 38.0), adm("A2", "C1", "SRS", "2026-03-09", 35.0)],
+    )
+    keywords = alerts(ds, kinds=["low_alliance"], srs_drop=None, srs_cutoff_side="<=")
+    settings = AlertSettings(kinds=["low_alliance"], srs_drop=None, srs_cutoff_side="<=")
+    given = alerts(ds, settings=settings)
+    pd.testing.assert_frame_equal(given, keywords)
+    assert given.attrs == keywords.attrs
+    assert given["rule"].tolist() == ["at_or_below_cutoff"]
+    with pytest.raises(ParameterError, match="either as settings= or as keywords"):
+        alerts(ds, settings=settings, srs_drop=2)
+    with pytest.raises(ParameterError, match="settings must be an AlertSettings"):
+        alerts(ds, settings={"srs_drop": 2})
+
+
+# -- the rule table ------------------------------------------------------------------------------
+
+
+def test_every_kind_in_the_table_has_a_severity_and_an_audience():
+    kinds = [rule.kind for rule in RULES]
+    assert len(set(kinds)) == len(kinds) == 6
+    assert KINDS == tuple(kinds)
+    for rule in RULES:
+        assert rule.severity in SEVERITIES and rule.audience in AUDIENCES, rule.kind
+        assert SEVERITY[rule.kind] == rule.severity
+        assert callable(rule.finder)
+    assert SEVERITIES == ("high", "medium", "low")
+    assert [r.severity for r in RULES] == sorted((r.severity for r in RULES), key=SEVERITIES.index)
+
+
+def test_risk_item_is_the_only_clinician_only_rule():
+    assert {rule.kind: rule.audience for rule in RULES if rule.audience != "all"} == {
+        "risk_item": "clinician"
+    }
+
+
+def test_rule_table_names_real_settings_and_view_parts():
+    fields = {f.name for f in dataclasses.fields(AlertSettings)}
+    for rule in RULES:
+        assert set(rule.settings) <= fields, rule.kind
+        assert set(rule.needs) <= set(NEEDS), rule.kind
+    used = {name for rule in RULES for name in rule.settings}
+    # the rest choose what runs (instruments, kinds) or fit not_on_track's models (min_clients)
+    assert fields - used == {"instruments", "kinds", "min_clients"}
+    assert [r.kind for r in RULES if "models" in r.needs] == ["not_on_track"]
+
+
+def test_rule_checks_its_entries():
+    finder = RULES[0].finder
+    with pytest.raises(ValueError, match="severity 'urgent'"):
+        Rule("x", "urgent", "all", finder)
+    with pytest.raises(ValueError, match="audience 'everyone'"):
+        Rule("x", "low", "everyone", finder)
+    with pytest.raises(ValueError, match="needs"):
+        Rule("x", "low", "all", finder, needs=("diary",))
+
+
+def test_kinds_select_rules_by_the_table(demo):
+    ds, out = demo
+    assert set(out["kind"]) == set(KINDS)  # the demo clinic fires every rule
+    models = {code: info["model"] for code, info in out.attrs["models"].items()}
+    for rule in RULES:
+        one = alerts(ds, kinds=[rule.kind], model=models)
+        assert set(one["severity"]) == {rule.severity}, rule.kind
+        assert set(one["audience"]) == {rule.audience}, rule.kind
+        expected = out[out["kind"] == rule.kind].reset_index(drop=True)
+        pd.testing.assert_frame_equal(one, expected)
+        assert one.attrs["kinds"] == [rule.kind]
+    two = alerts(ds, kinds=["goal_overdue", "risk_item"], model=models)
+    assert two.attrs["kinds"] == ["risk_item", "goal_overdue"]
+    assert two.attrs["models"] == {}  # no rule of these needs a model: none fitted
+
+
+def test_each_rule_reads_only_what_the_table_says_it_needs(demo):
+    ds, out = demo
+    models = {code: info["model"] for code, info in out.attrs["models"].items()}
+    stamp = pd.Timestamp(ds.as_of).normalize()
+    settings = AlertSettings()
+    for rule in RULES:
+        values = {name: getattr(settings, name) for name in rule.settings}
+        full = cut(ds, stamp, tuple(ds.registry.codes), models=models)
+        bare = dataclasses.replace(
+            cut(ds, stamp, tuple(ds.registry.codes), models=models),
+            **{part: None for part in NEEDS if part not in rule.needs},
+        )
+        expected = frame(rule.find(full, **values))
+        assert len(expected), rule.kind
+        pd.testing.assert_frame_equal(frame(rule.find(bare, **values)), expected)
+
+
+def test_module_documents_every_rule_in_table_order():
+    doc = alerts_module.__doc__.split("\nRules\n-----\n")[1].split("\nColumns\n-------\n")[0]
+    documented = re.findall(r"^``([a-z_]+)`` \(", doc, flags=re.MULTILINE)
+    assert documented == list(KINDS)
+    clinician_only = re.findall(r"^``([a-z_]+)`` \([^)\n]*\*\*clinician\*\*", doc, re.MULTILINE)
+    assert clinician_only == ["risk_item"]
+    for rule in RULES:
+        assert re.search(rf"^``{rule.kind}`` \([^)\n]*{rule.severity}", doc, re.MULTILINE)
+
+
+def test_alerts_for_client_is_the_top_level_wrapper():
+    assert therapy_outcomes.alerts_for_client is alerts_for_client
+    assert therapy_outcomes.alerts_for_dataset is alerts
+    assert ":func:`alerts`" in alerts_for_client.__doc__

@@ -16,10 +16,14 @@ import pandas as pd
 import pytest
 import yaml
 
+from therapy_outcomes.alerts import alerts
 from therapy_outcomes.change.reliable import reliable_change
 from therapy_outcomes.client_report.plain import plain_name
+from therapy_outcomes.cohort_report.effects import benchmarks
+from therapy_outcomes.cohort_report.reliability import reliabilities
 from therapy_outcomes.goals.smart import measure_ranges, similar_baseline_bands, smart_audit
 from therapy_outcomes.instruments import Registry, default_registry
+from therapy_outcomes.loading.dataset import load
 from therapy_outcomes.outcomes.talking_therapies import (
     talking_therapies_outcomes,
     talking_therapies_thresholds,
@@ -188,3 +192,77 @@ def test_every_questionnaire_says_what_it_measures_in_plain_words(code):
     if inst.kind == "questionnaire":
         assert inst.plain_name and inst.plain_name != inst.name
         assert inst.purpose in ("outcome", "alliance")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from therapy_outcomes.demo import write_demo_clinic
+
+    folder = tmp_path_factory.mktemp("facts") / "clinic"
+    write_demo_clinic(folder, n_clients=60, seed=3, as_of="2026-10-31")
+    return folder
+
+
+def with_definition(folder: Path, tmp_path: Path, code_file: str, change) -> Path:
+    """A copy of a dataset folder that carries an edited copy of one shipped definition."""
+    import shutil
+
+    copy_of = tmp_path / "clinic"
+    shutil.copytree(folder, copy_of)
+    data = copy.deepcopy(shipped(code_file))
+    change(data)
+    (copy_of / "instruments").mkdir()
+    (copy_of / "instruments" / code_file).write_text(yaml.safe_dump(data, sort_keys=False))
+    return copy_of
+
+
+def test_low_alliance_cut_off_follows_the_definition(demo, tmp_path):
+    ds = load(demo, as_of="2026-10-31")
+    before = alerts(ds, kinds=["low_alliance"], srs_drop=None)
+    assert before.attrs["parameters"]["srs_cutoff"] == 36
+
+    def lower(d):
+        d["cutoff"]["value"] = 20
+        d["bands"] = None
+
+    edited_ds = load(with_definition(demo, tmp_path, "srs.yaml", lower), as_of="2026-10-31")
+    after = alerts(edited_ds, kinds=["low_alliance"], srs_drop=None)
+    assert after.attrs["parameters"]["srs_cutoff"] == 20
+    assert len(after) < len(before)
+    assert (after["reference"] == 20).all() or after.empty
+
+
+def test_alliance_measures_follow_the_definition(demo, tmp_path):
+    def outcome(d):
+        d["purpose"] = "outcome"
+
+    ds = load(with_definition(demo, tmp_path, "srs.yaml", outcome), as_of="2026-10-31")
+    assert alerts(ds, kinds=["low_alliance"]).empty
+
+
+def test_risk_item_rule_follows_the_definition(demo, tmp_path):
+    ds = load(demo, as_of="2026-10-31")
+    before = alerts(ds, kinds=["risk_item"])
+    assert set(before["instrument"]) >= {"PHQ-9"}
+
+    def stricter(d):
+        d["risk_items"][0]["min_value"] = 3
+
+    edited_ds = load(with_definition(demo, tmp_path, "phq9.yaml", stricter), as_of="2026-10-31")
+    after = alerts(edited_ds, kinds=["risk_item"])
+    phq = after[after["instrument"] == "PHQ-9"]
+    assert len(phq) < len(before[before["instrument"] == "PHQ-9"])
+    assert (phq["value"] >= 3).all() and (phq["threshold"] == 3).all()
+
+
+def test_cohort_defaults_follow_the_definition(demo, tmp_path):
+    ds = load(demo, as_of="2026-10-31")
+    assert reliabilities(ds, ["PHQ-9"], None)[0] == {"PHQ-9": 0.84}
+
+    def change(d):
+        d["reliability"]["value"] = 0.9
+        d["benchmarks"] = [{"label": "Local 2025", "effect_size": 1.1}]
+
+    edited_ds = load(with_definition(demo, tmp_path, "phq9.yaml", change), as_of="2026-10-31")
+    assert reliabilities(edited_ds, ["PHQ-9"], None)[0] == {"PHQ-9": 0.9}
+    assert benchmarks("PHQ-9", edited_ds.registry) == [("Local 2025", 1.1)]

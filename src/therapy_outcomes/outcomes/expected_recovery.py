@@ -83,6 +83,7 @@ from therapy_outcomes.instruments import Registry, default_registry
 __all__ = [
     "ExpectedRecoveryModel",
     "NotEnoughData",
+    "check_percentile",
     "fit_expected_recovery",
     "score_series",
 ]
@@ -405,7 +406,7 @@ class ExpectedRecoveryModel:
         >>> round(m.bound(20, 1, 90), 2)
         13.59
         """
-        p = _check_percentile(percentile)
+        p = check_percentile(percentile)
         mean, sd = self.predict(intake, session_number)
         z = float(norm.ppf(p / 100.0))
         sign = 1.0 if self.better == "lower" else -1.0
@@ -475,7 +476,32 @@ class ExpectedRecoveryModel:
         }
 
 
-def _check_percentile(percentile: Any) -> float:
+def check_percentile(percentile: Any) -> float:
+    """A percentile for a one-sided bound, as a float; refuses 0, 100 and anything outside.
+
+    Parameters
+    ----------
+    percentile : float
+        Strictly between 0 and 100 (e.g. 90).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        ``percentile must be a number strictly between 0 and 100, not ...``.
+
+    Examples
+    --------
+    >>> check_percentile(90), check_percentile(97.5)
+    (90.0, 97.5)
+    >>> check_percentile(100)
+    Traceback (most recent call last):
+    ...
+    ValueError: percentile must be a number strictly between 0 and 100, not 100
+    """
     if (
         isinstance(percentile, bool)
         or not isinstance(percentile, numbers.Real)

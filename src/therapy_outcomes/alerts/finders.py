@@ -1,29 +1,29 @@
-"""The six alert rules. Each takes a :class:`View` and returns a list of alert rows.
+"""The finders of the six alert rules: each reads a :class:`View` and returns alert rows.
 
+One function per rule of the table :data:`therapy_outcomes.alerts.rules.RULES`, in its order. A
+finder takes the view and, as keywords, the settings its rule names; it returns rows made with
+:func:`~therapy_outcomes.alerts.table.row` (the kind, severity and audience come from the table).
 The rules are documented (formula, inclusive side, source) in :mod:`therapy_outcomes.alerts`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from therapy_outcomes.alerts._common import (
-    ALLIANCE_MEASURES,
-    View,
-    alert,
-    count,
-    fmt_date,
-    fmt_num,
-    measure_name,
-    ordinal,
+from therapy_outcomes.alerts.measures import (
+    alliance_cutoff,
+    is_alliance_measure,
+    is_outcome_measure,
 )
+from therapy_outcomes.alerts.table import row
+from therapy_outcomes.alerts.view import View
+from therapy_outcomes.alerts.wording import count, fmt_date, fmt_num, measure_name, ordinal
 from therapy_outcomes.change.reliable import reliable_change
 from therapy_outcomes.instruments import DECIMALS
-from therapy_outcomes.outcomes.expected_recovery import ExpectedRecoveryModel, score_series
+from therapy_outcomes.outcomes.expected_recovery import score_series
 
 __all__ = [
     "goal_overdue",
@@ -45,11 +45,7 @@ def _present(view: View) -> list[str]:
 
 
 def _outcome_measures(view: View) -> list[str]:
-    return [
-        code
-        for code in _present(view)
-        if code not in ALLIANCE_MEASURES and view.instrument(code).kind == "questionnaire"
-    ]
+    return [code for code in _present(view) if is_outcome_measure(view.instrument(code))]
 
 
 def _latest_and_first(series: pd.DataFrame) -> pd.DataFrame:
@@ -69,7 +65,17 @@ def _answer_text(inst: Any, value: float) -> str:
 
 
 def risk_item(view: View) -> list[dict[str, Any]]:
-    """One clinician-only alert per administration with a risk item at or above its minimum."""
+    """One alert per administration with a risk item at or above its minimum.
+
+    Examples
+    --------
+    >>> from therapy_outcomes.alerts.view import example_view
+    >>> rows = risk_item(example_view())
+    >>> rows[0]["explanation"][:49]
+    'CORE-10 item 6 (plans to end own life) answered 1'
+    >>> rows[0]["item"], rows[0]["value"], rows[0]["threshold"]
+    ('6', 1.0, 1.0)
+    """
     rows: list[dict[str, Any]] = []
     resp = view.responses
     if resp.empty:
@@ -90,7 +96,7 @@ def risk_item(view: View) -> list[dict[str, Any]]:
         for risk in inst.risk_items:
             flagged = of_inst[
                 (of_inst["item"] == risk.item).fillna(False).astype(bool)
-                & (of_inst["value"] >= risk.min_value).fillna(False).astype(bool)
+                & risk.endorsed(of_inst["value"])
             ]
             for rec in flagged.itertuples(index=False):
                 hits.append((rec, risk))
@@ -123,8 +129,7 @@ def risk_item(view: View) -> list[dict[str, Any]]:
                 f"({rules})."
             )
             rows.append(
-                alert(
-                    "risk_item",
+                row(
                     "risk_item_at_or_above_min",
                     first.client_id,
                     first.administered_on,
@@ -146,7 +151,19 @@ def risk_item(view: View) -> list[dict[str, Any]]:
 
 
 def reliable_deterioration(view: View) -> list[dict[str, Any]]:
-    """Latest vs first valid score, by the instrument's fixed reliable-change threshold."""
+    """Latest vs first valid score, by the instrument's fixed reliable-change threshold.
+
+    Instruments without a threshold are recorded in ``view.skipped``.
+
+    Examples
+    --------
+    >>> from therapy_outcomes.alerts.view import example_view
+    >>> view = example_view()
+    >>> [(r["instrument"], r["value"], r["reference"]) for r in reliable_deterioration(view)]
+    [('GAD-7', 18.0, 12.0)]
+    >>> [s["instrument"] for s in view.skipped]
+    ['CORE-10', 'SRS']
+    """
     rows: list[dict[str, Any]] = []
     for code in _present(view):
         inst = view.instrument(code)
@@ -181,8 +198,7 @@ def reliable_deterioration(view: View) -> list[dict[str, Any]]:
                 f"of {count(threshold, 'point')}, so a reliable deterioration."
             )
             rows.append(
-                alert(
-                    "reliable_deterioration",
+                row(
                     "first_to_latest_at_or_above_threshold",
                     rec["client_id"],
                     rec["administered_on"],
@@ -205,14 +221,25 @@ def reliable_deterioration(view: View) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------------------------
 
 
-def not_on_track(
-    view: View,
-    models: Mapping[str, ExpectedRecoveryModel],
-    percentile: float,
-) -> list[dict[str, Any]]:
-    """Latest score beyond the expected-recovery bound at its session, in the worse direction."""
+def not_on_track(view: View, *, percentile: float) -> list[dict[str, Any]]:
+    """Latest score beyond the expected-recovery bound at its session, in the worse direction.
+
+    The models are the view's (``view.models``, one per instrument judged).
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from therapy_outcomes.alerts.view import example_view
+    >>> from therapy_outcomes.outcomes.expected_recovery import ExpectedRecoveryModel
+    >>> m = ExpectedRecoveryModel("PHQ-9", "lower", 100, 600, 2.0, 0.8, -0.5, -0.15,
+    ...                           4.0, 0.5, -0.4, 9.0, pd.Timestamp("2026-10-31"), True)
+    >>> view = dataclasses.replace(example_view(), models={"PHQ-9": m})
+    >>> rows = not_on_track(view, percentile=90)
+    >>> rows[0]["explanation"][:72]
+    'PHQ-9 of 14 at session 10 on 2025-12-31 is above the 90th-percentile bou'
+    """
     rows: list[dict[str, Any]] = []
-    for code, model in models.items():
+    for code, model in view.models.items():
         sessions = view.sessions if model.session_basis == "attended_sessions" else None
         series = score_series(view.scores, code, sessions=sessions, as_of=view.as_of)
         last = _latest_and_first(series)
@@ -243,8 +270,7 @@ def not_on_track(
                 f"{fmt_date(model.fit_date)}."
             )
             rows.append(
-                alert(
-                    "not_on_track",
+                row(
                     rule,
                     rec["client_id"],
                     rec["administered_on"],
@@ -269,17 +295,35 @@ def not_on_track(
 
 
 def low_alliance(
-    view: View,
-    *,
-    cutoff: float | None,
-    cutoff_side: str,
-    drop: float | None,
-    code: str = "SRS",
+    view: View, *, srs_cutoff: Any, srs_cutoff_side: Any, srs_drop: float | None
 ) -> list[dict[str, Any]]:
-    """Latest SRS below the cut-off, or dropped from the previous SRS by ``drop`` or more."""
+    """Latest SRS below the cut-off, or dropped from the previous SRS by ``srs_drop`` or more.
+
+    Each alliance measure among the view's instruments (``purpose: alliance`` in its definition)
+    is judged against its own cut-off unless ``srs_cutoff``/``srs_cutoff_side`` are given
+    (:func:`~therapy_outcomes.alerts.settings.alliance_cutoff`); ``None`` switches the cut-off
+    or the drop off.
+
+    Examples
+    --------
+    >>> from therapy_outcomes.alerts.view import example_view
+    >>> rows = low_alliance(example_view(), srs_cutoff=35, srs_cutoff_side="<", srs_drop=None)
+    >>> sorted({r["rule"] for r in rows})
+    ['below_cutoff']
+    """
     rows: list[dict[str, Any]] = []
-    if code not in view.instruments:
-        return rows
+    for code in view.instruments:
+        inst = view.instrument(code)
+        if is_alliance_measure(inst):
+            cutoff, side = alliance_cutoff(srs_cutoff, srs_cutoff_side, inst)
+            rows.extend(_low_alliance(view, code, cutoff, side, srs_drop))
+    return rows
+
+
+def _low_alliance(
+    view: View, code: str, cutoff: float | None, cutoff_side: str, drop: float | None
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
     series = score_series(view.scores, code, as_of=view.as_of)
     if series.empty:
         return rows
@@ -310,8 +354,7 @@ def low_alliance(
                     "at the next session."
                 )
                 rows.append(
-                    alert(
-                        "low_alliance",
+                    row(
                         "below_cutoff" if cutoff_side == "<" else "at_or_below_cutoff",
                         rec["client_id"],
                         rec["administered_on"],
@@ -328,11 +371,10 @@ def low_alliance(
                     f"{name} fell from {fmt_num(rec['previous'])} on "
                     f"{fmt_date(rec['previous_on'])} to {fmt_num(total)} on {on} "
                     f"({count(fall, 'point')}): a drop of {fmt_num(drop)} or more points from "
-                    "the previous session's SRS is flagged (OpenFIT)."
+                    f"the previous session's {code} is flagged (OpenFIT)."
                 )
                 rows.append(
-                    alert(
-                        "low_alliance",
+                    row(
                         "drop_from_previous",
                         rec["client_id"],
                         rec["administered_on"],
@@ -351,9 +393,23 @@ def low_alliance(
 # --------------------------------------------------------------------------------------------
 
 
-def no_recent_measure(view: View, weeks: float, open_now: pd.Series) -> list[dict[str, Any]]:
-    """Open-episode clients with no valid outcome score in the ``weeks`` weeks up to as_of."""
+def no_recent_measure(view: View, *, no_measure_weeks: float | None) -> list[dict[str, Any]]:
+    """Open-episode clients with no valid outcome score in the weeks up to as_of (None: off).
+
+    Examples
+    --------
+    >>> from therapy_outcomes.alerts.view import example_view
+    >>> rows = no_recent_measure(example_view(), no_measure_weeks=2)
+    >>> rows[0]["explanation"][:60]
+    'No valid outcome score in the 2 weeks up to 2026-10-31: the '
+    >>> no_recent_measure(example_view(), no_measure_weeks=None)
+    []
+    """
     rows: list[dict[str, Any]] = []
+    if no_measure_weeks is None:
+        return rows
+    weeks = no_measure_weeks
+    open_now = view.open_episodes
     window = pd.Timedelta(days=7 * float(weeks))
     codes = _outcome_measures(view) if not view.scores.empty else []
     valid = view.scores[
@@ -392,8 +448,7 @@ def no_recent_measure(view: View, weeks: float, open_now: pd.Series) -> list[dic
             "Consider measuring at the next session."
         )
         rows.append(
-            alert(
-                "no_recent_measure",
+            row(
                 rule,
                 cid,
                 view.as_of,
@@ -414,7 +469,15 @@ def no_recent_measure(view: View, weeks: float, open_now: pd.Series) -> list[dic
 
 
 def goal_overdue(view: View) -> list[dict[str, Any]]:
-    """Goals past their target date that are not achieved, discontinued or revised."""
+    """Goals past their target date that are not achieved, discontinued or revised.
+
+    Examples
+    --------
+    >>> from therapy_outcomes.alerts.view import example_view
+    >>> rows = goal_overdue(example_view())
+    >>> rows[0]["goal_id"], rows[0]["value"]
+    ('G00011', 442.0)
+    """
     rows: list[dict[str, Any]] = []
     goals = view.goals
     if goals.empty:
@@ -434,8 +497,7 @@ def goal_overdue(view: View) -> list[dict[str, Any]]:
             "revised). Review it with the client."
         )
         rows.append(
-            alert(
-                "goal_overdue",
+            row(
                 "past_target_date",
                 rec["client_id"],
                 rec["target_date"],
