@@ -9,7 +9,7 @@ Published figures reproduced here (each assertion names its source):
 - clinicalsignificance tests/testthat/_snaps/cs_distribution.md (3.x): claus_2020, HAMD,
   pre 1, post 4, reliability .80 -> JT 29/10/1, EN 32/5/3, HLL 12/16/12, GLN 29/10/1,
   NK (reliability_post .5) 28/11/1, HA 32/7/1 (improved/unchanged/deteriorated).
-- Reference sheet B1 (shared/reference/clinical_measures.md, from the package's
+- docs/methods.md#jt (worked example from the package's
   tests/testthat/test-rci-utils.R): SD = 5, r = .80 -> SE 2.2361, S_diff 3.1623, threshold 6.198.
 - Jacobson & Truax (1991) Table 2 (DAS, 30 spouses): see test_jt1991_* below for what could and
   could not be established.
@@ -51,7 +51,7 @@ def _counts(res: pd.DataFrame) -> tuple[int, int, int]:
 
 
 def test_reference_vector_sd5_r80():
-    # Reference B1: SD = 5, r = .80 -> SE = 2.2361, S_diff = 3.1623, threshold 6.198 points.
+    # docs/methods.md#jt: SD = 5, r = .80 -> SE = 2.2361, S_diff = 3.1623, threshold 6.198 points.
     pre = pd.Series([15.0, 20.0, 25.0])  # sample SD exactly 5
     post = pd.Series([14.0, 20.0, 26.0])
     res = reliable_change(pre, post, reliability=0.80)

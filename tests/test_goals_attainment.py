@@ -15,7 +15,7 @@ class TestGasTscore:
     @pytest.mark.parametrize(
         ("levels", "weights", "expected"),
         [
-            # clinical_measures.md Part D1 computed test vectors (rho = 0.3)
+            # docs/methods.md#gas-tscore test vectors (rho = 0.3)
             ([-1, -1, -1], [1, 1, 1], 36.307),
             ([0, 0, 0], [1, 1, 1], 50.000),
             ([1, 0, -1], [1, 2, 3], 45.593),

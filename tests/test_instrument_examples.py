@@ -1,6 +1,6 @@
 """Hand-checked examples per instrument: band boundaries, reversal, prorating, risk, subscales.
 
-Every expected value below is worked out by hand from clinical_measures.md (bands, cut-offs,
+Every expected value below is worked out by hand from docs/methods.md (bands, cut-offs,
 missing rules) or from the arithmetic written in the comment next to it, never copied from the
 implementation's output.
 """

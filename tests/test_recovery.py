@@ -1,7 +1,7 @@
 """Tests for the expected-recovery model (therapy_outcomes.outcomes.expected_recovery).
 
 The model is fitted to data simulated with numpy from known coefficients and variance
-components (the E3 form of the reference note, Finch et al. 2001) and must recover them.
+components (the form in docs/methods.md#expected-recovery, Finch et al. 2001) and must recover them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ START = pd.Timestamp("2026-01-05")
 def simulate(
     n_clients: int, seed: int, max_len: int = 12, instrument: str = "PHQ-9"
 ) -> pd.DataFrame:
-    """Weekly scores: intake at session 1, then the E3 model for sessions 2 .. k."""
+    """Weekly scores: intake at session 1, then the model of docs/methods.md#expected-recovery."""
     rng = np.random.default_rng(seed)
     b0, b1, b2, b3 = TRUE_B
     intake = rng.normal(16, 4, n_clients)

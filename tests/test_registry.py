@@ -101,7 +101,7 @@ def test_shipped_definition_is_documented(reg, code):
     ],
 )
 def test_ranges_match_reference(reg, code, n, lo, hi, tmin, tmax, better, kind):
-    """Item and total ranges as stated in clinical_measures.md Part A / D."""
+    """Item and total ranges as stated in docs/methods.md#instruments."""
     inst = reg.get(code)
     assert (inst.n_items, inst.item_min, inst.item_max) == (n, lo, hi)
     assert (inst.total_min, inst.total_max) == (tmin, tmax)

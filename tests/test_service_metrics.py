@@ -76,8 +76,8 @@ def test_deterioration_denominator_is_finished(national):
 
 
 def test_nhs_digital_worked_examples():
-    # Part C: Dec 2020 23,291 / (48,111 - 2,957) = 51.6 %; Jun 2020 27,884 / (57,060 - 3,200)
-    # = 51.8 % and reliable improvement 39,417 / 57,060 = 69.1 %
+    # docs/methods.md#tt-denominators: Dec 2020 23,291 / (48,111 - 2,957) = 51.6 %;
+    # Jun 2020 27,884 / (57,060 - 3,200) = 51.8 % and reliable improvement 39,417 / 57,060 = 69.1 %
     dec = talking_therapies_rates_from_counts(
         {"finished": 48111, "not_at_caseness": 2957, "recovered": 23291}
     )

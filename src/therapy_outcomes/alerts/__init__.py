@@ -20,8 +20,8 @@ floating-point noise cannot move a score across a boundary.
 ``risk_item`` (severity high, audience **clinician**)
     Any risk item answered at or above its ``min_value`` (``>=``), from the item answers
     (``Dataset.responses``) and the instrument's ``risk_items``: PHQ-9 item 9 >= 1 (thoughts of
-    death or self-harm; reference A1, "any score > 0 warrants immediate follow-up", secondary),
-    CORE-10 item 6 >= 1 (plans to end one's life; reference A7). One alert per administration
+    death or self-harm; docs/methods.md#phq-9, a secondary source),
+    CORE-10 item 6 >= 1 (plans to end life; docs/methods.md#core-10). One alert per administration
     (every administration up to ``as_of``, also when its total is invalid); several risk items
     of one administration share an alert. An answer of 0 never alerts.
 ``reliable_deterioration`` (high)
@@ -35,7 +35,7 @@ floating-point noise cannot move a score across a boundary.
     is beyond the one-sided ``percentile`` bound of the expected-recovery model in the worse
     direction, strictly (``score > bound`` when lower is better, ``score < bound`` when higher
     is better); see :mod:`therapy_outcomes.outcomes.expected_recovery` (Finch, Lambert & Schaalje
-    2001; reference E1, E3). Without ``model=`` a model is fitted per outcome instrument on the
+    2001; docs/methods.md#alert-not-on-track). Without ``model=`` it is fitted per instrument on the
     dataset itself (all clients, data up to ``as_of``, session number = position among valid
     scores); instruments with too few clients are skipped (``attrs["skipped"]``). The models used,
     their fit date and N are in ``attrs["models"]``. The SRS (an alliance measure) is not modelled.
@@ -44,7 +44,7 @@ floating-point noise cannot move a score across a boundary.
     who score below 36 are indicating a dissatisfaction with the session"; ``srs_cutoff_side=
     "<="`` gives the other published reading, "at or below 36"), and/or it dropped by
     ``srs_drop`` points or more from the client's previous valid SRS (OpenFIT red alert
-    ``SRSChangeFromLast <= -1``; reference A6, E2). Each reason is its own row (``rule``
+    ``SRSChangeFromLast <= -1``; docs/methods.md#alert-low-alliance). Each reason is a row (``rule``
     ``below_cutoff`` / ``drop_from_previous``). Pass ``None`` to switch either off.
 ``no_recent_measure`` (low)
     A client whose episode is open on ``as_of`` (``episode_start`` on or before it, no

@@ -27,7 +27,7 @@ class AlertSettings:
     ----------
     percentile : float
         One-sided percentile of the ``not_on_track`` bound, strictly between 0 and 100 (the
-        default is a project choice: reference E3 leaves it open).
+        default is a project choice: docs/methods.md#alert-not-on-track).
     srs_cutoff : float or None
         Cut-off of ``low_alliance`` for every alliance measure. Default: each alliance
         measure's own cut-off from its instrument definition (the SRS: 36, OpenFIT's);

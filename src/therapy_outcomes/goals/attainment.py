@@ -4,10 +4,10 @@ References
 ----------
 - Kiresuk, T. J. & Sherman, R. E. (1968). Goal attainment scaling: a general method for
   evaluating comprehensive community mental health programs. *Community Mental Health Journal*
-  4, 443-453. T-score formula as given in clinical_measures.md Part D1 (rho = 0.30).
+  4, 443-453. T-score formula as given in docs/methods.md#gas-tscore (rho = 0.30).
 - Law, D. (2011). *Goals and goal based outcomes (GBOs)*. CORC. Ratings 0-10, outcome =
-  movement along the scale from start to end (Part D2). A reliable-change value for GBOs is
-  UNVERIFIED (the often-quoted 2.45 was not found in any source seen), so
+  movement along the scale from start to end (docs/methods.md#gbo-change). A reliable-change
+  value for GBOs is UNVERIFIED (the often-quoted 2.45 was not found in any source seen), so
   :func:`gbo_change` takes it as a parameter with no default.
 """
 
@@ -56,7 +56,7 @@ def gas_tscore(
 
     Notes
     -----
-    Kiresuk & Sherman (1968); formula and test vectors: clinical_measures.md Part D1.
+    Kiresuk & Sherman (1968); formula and test vectors: docs/methods.md#gas-tscore.
 
     Examples
     --------
@@ -200,7 +200,7 @@ def gbo_change(
     ``change = latest - first`` on the 0-10 scale (higher = closer to the goal, Law 2011). With
     ``reliable_change`` given, ``reliable_improvement = change >= reliable_change`` and
     ``reliable_deterioration = change <= -reliable_change``; without it (default) both are
-    ``<NA>`` because no verified GBO reliable-change value exists (Part D2; the 2.45 often
+    ``<NA>`` because no verified GBO value exists (docs/methods.md#gbo-change; the 2.45 often
     quoted is UNVERIFIED).
 
     Parameters

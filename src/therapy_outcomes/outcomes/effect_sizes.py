@@ -136,9 +136,9 @@ def effect_sizes(
 
     Notes
     -----
-    Source: clinical_measures.md Part F (easystats/effectsize ``.paired_d``). Which variant a
+    Source: docs/methods.md#benchmarks (easystats/effectsize ``.paired_d``). Which variant a
     published benchmark used (e.g. Delgadillo et al. 2014 IAPT benchmarks, PHQ-9 0.91/0.73/0.46)
-    differs by paper and is UNVERIFIED there; check before comparing.
+    differs by paper and is not verified (docs/methods.md#benchmarks); check before comparing.
 
     Examples
     --------

@@ -2,7 +2,7 @@
 
 :func:`fit_expected_recovery` fits a linear mixed model of an instrument's score on the log of the
 session number, conditioned on the intake score, in the form of Finch, Lambert & Schaalje (2001)
-as written in the reference note (``clinical_measures.md`` E3). :class:`ExpectedRecoveryModel`
+as written in ``docs/methods.md#expected-recovery``. :class:`ExpectedRecoveryModel`
 then gives, for a *new* client with a given intake, the expected score at each session and a
 one-sided bound in the worse direction; a score beyond the bound is "not on track"
 (:func:`therapy_outcomes.alerts.alerts`).
@@ -52,7 +52,7 @@ With ``L = log(min(s, max_session))`` (the curve is held flat after the last mod
 The SD is that of a new client's single observation (random effects plus residual), with the
 fixed effects treated as known: with 30 or more clients their uncertainty is small next to the
 between-client variance. The bound is a percentile of this predictive distribution; Finch et al.
-used tolerance intervals whose exact percentile is not public (reference note E1: UNVERIFIED), so
+used tolerance intervals whose percentile is not public (docs/methods.md#expected-recovery), so
 the percentile is a parameter.
 
 References
@@ -60,7 +60,7 @@ References
 Finch, A. E., Lambert, M. J., & Schaalje, B. G. (2001). Psychotherapy quality control: the
 statistical generation of expected recovery curves for integration into an early warning system.
 *Clinical Psychology & Psychotherapy*, 8(4), 231-242.
-Reference note ``clinical_measures.md`` Part E (E1, E3).
+Methods: ``docs/methods.md#expected-recovery``.
 """
 
 from __future__ import annotations
@@ -564,7 +564,7 @@ def fit_expected_recovery(
     References
     ----------
     Finch, A. E., Lambert, M. J., & Schaalje, B. G. (2001). *Clin Psychol Psychother*, 8(4),
-    231-242. Reference note ``clinical_measures.md`` E3.
+    231-242. Methods: ``docs/methods.md#expected-recovery``.
 
     Examples
     --------

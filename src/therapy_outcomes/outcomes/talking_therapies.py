@@ -5,7 +5,7 @@ turns the classifications into the published metrics with their official denomin
 :func:`talking_therapies_rates_from_counts` does the arithmetic from counts alone, which is how
 the tests check it against the published England figures.
 
-Definitions (clinical_measures.md Part C; NHS Digital statistical pages):
+Definitions (docs/methods.md#talking-therapies; NHS Digital statistical pages):
 
 - *Finished a course of treatment*: the referral ended having had at least two attended
   treatment appointments (fingertips glossary; NHS Digital annual report 2023-24 appendix B:
