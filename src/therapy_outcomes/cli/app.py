@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from therapy_outcomes import __version__
@@ -30,7 +31,14 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
-DataDir = Annotated[Path, typer.Argument(help="Dataset folder of CSV files, or an .xlsx workbook.")]
+# Text, not a Path: a Path would turn a database URL's "sqlite:///x.db" into "sqlite:/x.db".
+DataDir = Annotated[
+    str,
+    typer.Argument(
+        help="Dataset folder of CSV files, an .xlsx workbook or any other source (a FHIR file, "
+        "a database URL ...)."
+    ),
+]
 AsOf = Annotated[
     str | None,
     typer.Option(
@@ -264,7 +272,8 @@ def main() -> None:
     try:
         app()
     except TherapyOutcomesError as err:
-        err_console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+        # escaped: a message's own brackets ("therapy-outcomes[sql]") are not markup
+        err_console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True)
         sys.exit(err.exit_code)
 
 
