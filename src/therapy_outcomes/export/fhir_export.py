@@ -8,7 +8,8 @@ and one total Observation (``valueQuantity`` in ``{score}``, the severity band a
 instruments without LOINC codes are left out and counted. Patients can be written too
 (``gender``, birth year, site as ``managingOrganization``, therapist as
 ``generalPractitioner``), so that the file loads back with :func:`therapy_outcomes.load`. Every
-resource is validated with ``fhir.resources`` (R4B models) before it is written.
+resource is validated with ``fhir.resources`` (R4B models, the ``fhir`` extra: ``pip install
+"therapy-outcomes[fhir]"``) before it is written.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from therapy_outcomes.extras import require
 from therapy_outcomes.sources.fhir_codes import LOINC_SYSTEM, loinc_codes
 
 SURVEY = {
@@ -205,6 +207,11 @@ def export_observations(
     -------
     FhirExport
 
+    Raises
+    ------
+    MissingExtraError
+        When ``fhir.resources`` (the ``fhir`` extra) is not installed.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -218,6 +225,7 @@ def export_observations(
     (True, True)
     """
     path = Path(path)
+    require("fhir.resources.R4B", "fhir", f"writing {path.name}")
     scores = ds.scores
     responses = ds.responses.groupby("administration_id", sort=False)
     resources: list[dict[str, Any]] = []

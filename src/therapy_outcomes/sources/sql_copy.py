@@ -15,7 +15,7 @@ import pandas as pd
 from therapy_outcomes.loading.readers import LINE
 from therapy_outcomes.loading.tables import spec
 from therapy_outcomes.sources.base import read_source
-from therapy_outcomes.sources.sql import split_options, table_names
+from therapy_outcomes.sources.sql import require_sqlalchemy, split_options, table_names
 
 
 def _typed(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -69,6 +69,7 @@ def copy_to_sql(location: str | Path, url: str, *, if_exists: str = "fail") -> d
     >>> copy_to_sql(folder / "demo", f"sqlite:///{folder}/demo.db")["clients"]
     5
     """
+    require_sqlalchemy(url, "writing to")
     import sqlalchemy as sa
 
     raw = read_source(location)
