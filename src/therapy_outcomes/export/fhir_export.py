@@ -14,6 +14,7 @@ resource is validated with ``fhir.resources`` (R4B models, the ``fhir`` extra: `
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -74,7 +75,7 @@ def _concept(code: str | None, display: str | None = None) -> dict[str, Any]:
     return {"coding": [coding]}
 
 
-def _date(value: object) -> str:
+def _date(value: str | dt.date) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%d")
 
 

@@ -9,6 +9,7 @@ does not all parse is written as TEXT, so nothing is lost.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -42,7 +43,9 @@ def _typed(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return out, dtypes
 
 
-def copy_to_sql(location: str | Path, url: str, *, if_exists: str = "fail") -> dict[str, int]:
+def copy_to_sql(
+    location: str | Path, url: str, *, if_exists: Literal["fail", "replace", "append"] = "fail"
+) -> dict[str, int]:
     """Write every table of a dataset into the database at ``url``.
 
     Parameters
