@@ -85,9 +85,11 @@ def test_require_turns_a_missing_module_into_the_extra_error(monkeypatch):
 
 
 def test_require_reports_a_missing_submodule_of_the_library(monkeypatch):
-    monkeypatch.setitem(sys.modules, "fhir", None)
-    with pytest.raises(MissingExtraError, match=r"FHIR support"):
+    for name in ("fhir", "fhir.resources", "fhir.resources.R4B"):  # even if imported before
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(MissingExtraError, match=r"FHIR support") as info:
         require("fhir.resources.R4B", "fhir", "reading p.json")
+    assert info.value.name == "fhir.resources.R4B"
 
 
 def test_require_rejects_an_unknown_extra_even_when_the_module_is_there():
