@@ -6,6 +6,7 @@ pre-commit cannot fetch its hook repositories here, so the config is checked as 
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -68,12 +69,14 @@ def test_pre_commit_hygiene_hooks_leave_fixture_data_alone():
         assert not re.search(hooks[hook]["exclude"], "src/therapy_outcomes/errors.py")
 
 
-def test_pre_commit_accepts_the_config():
+def test_pre_commit_accepts_the_config(tmp_path):
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path)}  # its cache, not the user's
     out = subprocess.run(
         [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=env,
         timeout=120,
     )
     assert out.returncode == 0, out.stdout + out.stderr
