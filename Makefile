@@ -19,7 +19,7 @@ help:
 	@echo "make demo       set up, build the demo clinic, validate it and print a scored summary"
 	@echo "make test       set up, then run the whole test suite (notebooks included)"
 	@echo "make lab        JupyterLab on the notebooks (the explorer: notebooks/explore.ipynb)"
-	@echo "make lint       ruff over src, tests and benchmarks"
+	@echo "make lint       ruff check, ruff format --check and mypy"
 	@echo "make benchmark  load+validate+score 100,000 clients against a plain pyarrow read"
 
 # System packages: Debian's headless Chromium draws PDF reports and runs the browser tests;
@@ -43,7 +43,7 @@ endif
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
+	$(BIN)/python -m pip install --quiet -e ".[all,dev]"
 	@touch $(STAMP)
 
 $(DEMO)/clients.csv: | $(STAMP)
@@ -67,8 +67,12 @@ test: $(STAMP) $(DEMO)/clients.csv system-packages
 lab: $(STAMP) $(DEMO)/clients.csv
 	$(BIN)/jupyter lab --notebook-dir=notebooks --no-browser $$( [ "$$(id -u)" = "0" ] && echo --allow-root )
 
+# Lint: ruff's checks and formatting, then mypy on the package (its settings in pyproject.toml).
+LINTED := src tests benchmarks notebooks
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/load_validate_score.py

@@ -31,3 +31,37 @@ class DatasetReadError(TherapyOutcomesError):
 
 class ParameterError(TherapyOutcomesError):
     """A parameter has the wrong type or value (an unknown client, a date that does not parse)."""
+
+
+class MissingExtraError(TherapyOutcomesError, ImportError):
+    """An optional part is used but the extra that installs its libraries is not installed.
+
+    Raised by :func:`therapy_outcomes.extras.require`. It is also an :class:`ImportError`, so
+    code that treats a missing optional library as absent keeps working.
+
+    Parameters
+    ----------
+    what : str
+        What the user asked for (``"reading sqlite:///clinic.sqlite"``).
+    extra : str
+        The extra to install (``"sql"``).
+    support : str
+        The extra's name in the message (``"SQL"``).
+    module : str, optional
+        The module that could not be imported.
+
+    Examples
+    --------
+    >>> err = MissingExtraError("reading clients.sav", "spss", "SPSS/Stata", "pyreadstat")
+    >>> print(err)
+    reading clients.sav needs the optional SPSS/Stata support: pip install "therapy-outcomes[spss]"
+    >>> err.extra, err.name, err.exit_code
+    ('spss', 'pyreadstat', 2)
+    """
+
+    def __init__(self, what: str, extra: str, support: str, module: str | None = None) -> None:
+        message = (
+            f'{what} needs the optional {support} support: pip install "therapy-outcomes[{extra}]"'
+        )
+        super().__init__(message, name=module)
+        self.extra = extra

@@ -23,6 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
 from therapy_outcomes.batch.worker import run_job
+from therapy_outcomes.extras import require
 
 __all__ = ["run_dask", "run_local"]
 
@@ -87,14 +88,9 @@ def run_dask(
     timeout: float = 30,
 ) -> None:
     """Run ``specs`` on the Dask cluster at ``scheduler`` (``tcp://host:port``)."""
-    try:
-        from distributed import Client, as_completed
-    except ImportError as exc:  # pragma: no cover - dask is an optional dependency
-        from therapy_outcomes.errors import ParameterError
+    require("distributed", "dask", "--scheduler")
+    from distributed import Client, as_completed
 
-        raise ParameterError(
-            "--scheduler needs dask: pip install 'dask[distributed]>=2024.1'"
-        ) from exc
     specs = list(specs)
     if not specs:
         return

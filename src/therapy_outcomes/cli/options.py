@@ -34,9 +34,14 @@ __all__ = [
     "SourceOption",
 ]
 
-#: ``validate`` and ``summary``: the dataset, as an argument.
+#: ``validate`` and ``summary``: the dataset, as an argument. Text, not a Path: a Path would
+#: turn a database URL's ``sqlite:///x.db`` into ``sqlite:/x.db``.
 DataArgument = Annotated[
-    Path, typer.Argument(help="Dataset folder of CSV files, or an .xlsx workbook.")
+    str,
+    typer.Argument(
+        help="Dataset folder of CSV files, an .xlsx workbook or any other source (a FHIR file, "
+        "a database URL ...)."
+    ),
 ]
 #: The reports and ``batch``: the dataset, as ``--data``.
 DataOption = Annotated[Path, typer.Option("--data", help="Dataset folder (or file).")]

@@ -8,11 +8,13 @@ and one total Observation (``valueQuantity`` in ``{score}``, the severity band a
 instruments without LOINC codes are left out and counted. Patients can be written too
 (``gender``, birth year, site as ``managingOrganization``, therapist as
 ``generalPractitioner``), so that the file loads back with :func:`therapy_outcomes.load`. Every
-resource is validated with ``fhir.resources`` (R4B models) before it is written.
+resource is validated with ``fhir.resources`` (R4B models, the ``fhir`` extra: ``pip install
+"therapy-outcomes[fhir]"``) before it is written.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from therapy_outcomes.extras import require
 from therapy_outcomes.sources.fhir_codes import LOINC_SYSTEM, loinc_codes
 
 SURVEY = {
@@ -72,7 +75,7 @@ def _concept(code: str | None, display: str | None = None) -> dict[str, Any]:
     return {"coding": [coding]}
 
 
-def _date(value: object) -> str:
+def _date(value: str | dt.date) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
@@ -205,6 +208,11 @@ def export_observations(
     -------
     FhirExport
 
+    Raises
+    ------
+    MissingExtraError
+        When ``fhir.resources`` (the ``fhir`` extra) is not installed.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -218,6 +226,7 @@ def export_observations(
     (True, True)
     """
     path = Path(path)
+    require("fhir.resources.R4B", "fhir", f"writing {path.name}")
     scores = ds.scores
     responses = ds.responses.groupby("administration_id", sort=False)
     resources: list[dict[str, Any]] = []

@@ -36,14 +36,17 @@ import hmac
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
 from therapy_outcomes.errors import ParameterError
-from therapy_outcomes.export.kanon import age_band, cell_sizes, generalise
+from therapy_outcomes.export.kanon import Generalisation, age_band, cell_sizes, generalise
 from therapy_outcomes.export.tables_out import dataset_tables, write_table
 from therapy_outcomes.loading.tables import spec
+
+if TYPE_CHECKING:
+    from therapy_outcomes.loading.dataset import Dataset
 
 KEY_ENV = "THERAPY_OUTCOMES_RESEARCH_KEY"
 MIN_KEY_BYTES = 16
@@ -154,7 +157,9 @@ def _shift_dates(frame: pd.DataFrame, name: str, offsets: pd.Series) -> pd.DataF
     date_cols = [c.name for c in spec(name).columns if c.kind == "date" and c.name in out]
     if name == "administrations":
         date_cols = ["administered_on"]
-    days = out["client_id"].map(offsets) if "client_id" in out else None
+    # a table without client_id (none, once loaded) loses its dates rather than keep them unshifted
+    unknown = pd.Series(float("nan"), index=out.index)
+    days = out["client_id"].map(offsets) if "client_id" in out else unknown
     for col in date_cols:
         out[col] = pd.to_datetime(out[col]) - pd.to_timedelta(days, unit="D")
     return out
@@ -177,7 +182,7 @@ def _drop_text(name: str, frame: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
     return out
 
 
-def _clients(clients: pd.DataFrame, qis: list[str], k: int) -> tuple[pd.DataFrame, object]:
+def _clients(clients: pd.DataFrame, qis: list[str], k: int) -> tuple[pd.DataFrame, Generalisation]:
     out = clients.copy()
     ages = None
     if "birth_year" in out:
@@ -190,7 +195,7 @@ def _clients(clients: pd.DataFrame, qis: list[str], k: int) -> tuple[pd.DataFram
 
 
 def export_research(
-    ds: object,
+    ds: Dataset,
     out: str | Path,
     key: bytes,
     *,
@@ -276,7 +281,7 @@ def export_research(
     return ResearchExport(folder, rows, report, k, gen.smallest_cell)
 
 
-def _report(gen: object, clients: pd.DataFrame, qis: list[str]) -> pd.DataFrame:
+def _report(gen: Generalisation, clients: pd.DataFrame, qis: list[str]) -> pd.DataFrame:
     steps = gen.steps.assign(section="generalisation")
     cells = cell_sizes(clients, [q for q in qis if q in gen.frame.columns])
     cells = pd.DataFrame(
@@ -299,7 +304,7 @@ def _readme(
     dates: str,
     max_shift: int,
     keep: tuple[str, ...],
-    gen: object,
+    gen: Generalisation,
     rows: dict[str, int],
 ) -> None:
     from therapy_outcomes import __version__

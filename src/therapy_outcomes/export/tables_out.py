@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
 from therapy_outcomes.loading.tables import TABLE_NAMES
 
+if TYPE_CHECKING:
+    from therapy_outcomes.loading.dataset import Dataset
 
-def wide_administrations(ds: object) -> pd.DataFrame:
+
+def wide_administrations(ds: Dataset) -> pd.DataFrame:
     """Accepted administrations in the wide layout (``item_1`` ...), from responses and scores.
 
     An administration without item answers keeps its total (a totals-only row); one with
@@ -28,7 +31,7 @@ def wide_administrations(ds: object) -> pd.DataFrame:
     return wide
 
 
-def dataset_tables(ds: object) -> dict[str, pd.DataFrame]:
+def dataset_tables(ds: Dataset) -> dict[str, pd.DataFrame]:
     """Every table of a loaded dataset (accepted rows), administrations in the wide layout.
 
     Examples

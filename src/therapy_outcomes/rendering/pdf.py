@@ -8,7 +8,8 @@ from a print version (:func:`.html.notebook_to_html` with ``svgs``):
 2. the print page (SVG charts, no script, print CSS) is printed by the same Chromium to A4,
    with the caller's header (the client ID) and "Page N of M" on every page.
 
-Chromium is driven through Playwright with Debian's browser (no browser download): found from
+Chromium is driven through Playwright (the ``pdf`` extra: ``pip install
+"therapy-outcomes[pdf]"``) with Debian's browser (no browser download): found from
 ``$THERAPY_OUTCOMES_CHROMIUM``, then ``chromium``/``chromium-browser``/``google-chrome`` on
 PATH. It runs with background networking, sync, component updates and QUIC off, its context
 is offline, and every request that is not ``file:``/``data:``/``about:`` is aborted.
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from therapy_outcomes.errors import TherapyOutcomesError
+from therapy_outcomes.extras import require
 from therapy_outcomes.rendering.display import DEFAULT_HEIGHT
 from therapy_outcomes.rendering.html import FigureRef, figure_refs, notebook_to_html, plotly_js_path
 from therapy_outcomes.rendering.paths import atomic_write
@@ -89,7 +91,10 @@ _TO_SVG_JS = """async (figs) => {
 
 
 class ChromiumNotFoundError(TherapyOutcomesError):
-    """No Chromium (or no Playwright) to convert charts and print the PDF with."""
+    """No Chromium to convert charts and print the PDF with.
+
+    Without Playwright itself the error is a :class:`~therapy_outcomes.errors.MissingExtraError`.
+    """
 
 
 def chromium_path() -> str:
@@ -125,13 +130,8 @@ class Chromium:
     """
 
     def __init__(self, executable: str | None = None) -> None:
+        require("playwright.sync_api", "pdf", "printing a PDF")
         self._executable = executable or chromium_path()
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError as exc:
-            raise ChromiumNotFoundError(
-                "PDF reports need Playwright: pip install 'playwright>=1.45'"
-            ) from exc
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="to-chromium")
         self._closed = False
         self._tmp = tempfile.mkdtemp(prefix="to-chromium-")

@@ -246,7 +246,7 @@ def _administrations(
     for row in rows:
         record = dict(row.record)
         encounter = record.pop("_encounter", None)
-        record["session_id"] = clean_id(encounter) if with_sessions and encounter else None
+        record["session_id"] = clean_id(str(encounter)) if with_sessions and encounter else None
         records.append(record)
     return raw_table(
         "administrations", file, records, lines[: len(rows)], columns=columns, unreadable=rejects

@@ -310,18 +310,16 @@ def item_number(link_id: str, entry: InstrumentCodes, index: Index) -> int | str
                 )
             return k
     last = _link_candidates(link_id)[-1]
-    match = _GENERIC_ITEM.match(last) or None
+    match = _GENERIC_ITEM.match(last)
+    number: int | None = None
     if match is None:
         alias = _ALIAS_ITEM.match(last)
         if alias and _resolve(index.registry, normalise_code(alias.group(1))) == entry.inst.code:
-            match = alias
-            k = int(alias.group(2))
-        else:
-            k = None
+            number = int(alias.group(2))
     else:
-        k = int(match.group(1))
-    if k is not None and 1 <= k <= entry.inst.n_items:
-        return k
+        number = int(match.group(1))
+    if number is not None and 1 <= number <= entry.inst.n_items:
+        return number
     raise MappingProblem(f"link id '{link_id}' is not an item of {entry.inst.code}")
 
 

@@ -4,7 +4,8 @@ A location is one JSON resource, a ``Bundle`` (each entry read on its own), an N
 FHIR bulk-data export: one resource a line) or a folder of such files. Every resource is
 validated with the R4B models of ``fhir.resources`` (R4B is wire-compatible with R4 for
 Patient, QuestionnaireResponse and Observation; ``fhir.resources`` 7 and later ship R5, R4B and
-STU3, not R4 itself).
+STU3, not R4 itself), which come with the ``fhir`` extra (``pip install
+"therapy-outcomes[fhir]"``).
 
 Positions: ``line`` is the entry number in a Bundle (file shown as ``name.json#entry``), the line
 number in an NDJSON file and 1 for a single resource. A file that is not JSON at all is a
@@ -22,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from therapy_outcomes.errors import DatasetReadError
+from therapy_outcomes.extras import require
 
 #: Resource types the connector maps; any other type is skipped.
 MAPPED_TYPES = ("Patient", "QuestionnaireResponse", "Observation")
@@ -167,6 +169,8 @@ def read_fhir(location: Path) -> ReadResult:
     ------
     DatasetReadError
         When a file cannot be read, a JSON file is not valid JSON, or a folder has no FHIR file.
+    MissingExtraError
+        When ``fhir.resources`` (the ``fhir`` extra) is not installed.
 
     Examples
     --------
@@ -180,6 +184,7 @@ def read_fhir(location: Path) -> ReadResult:
     files = fhir_files(location) if location.is_dir() else [location]
     if not files:
         raise DatasetReadError(f"{location}: no FHIR files (*.json, *.ndjson) found")
+    require("fhir.resources.R4B", "fhir", f"reading {location.name or location}")
     for path in files:
         if path.suffix.lower() in (".ndjson", ".jsonl"):
             _read_ndjson(path, result)

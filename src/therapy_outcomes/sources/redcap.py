@@ -229,7 +229,9 @@ def _administrations(
     every form), the k-th instrument's lines are offset by ``k * M`` (``M`` a power of ten above
     the export's last line) and the file label says so.
     """
-    records, lines, rejects = [], [], []
+    records: list[dict] = []
+    lines: list[int] = []
+    rejects: list[dict] = []
     file = project.export.file
     step = 10 ** len(str(max(project.export.lines, default=1)))
     offsets: list[str] = []
@@ -238,9 +240,9 @@ def _administrations(
         offsets.append(f"{entry.get('instrument')} +{number * step}")
         form = str(entry["form"])
         items = [str(f) for f in entry.get("items", [])]
-        for f in [*items, entry.get("date"), entry.get("total")]:
-            if f is not None:
-                project.require(str(f), f"administrations ({entry.get('instrument')})")
+        for needed in [*items, entry.get("date"), entry.get("total")]:
+            if needed is not None:
+                project.require(str(needed), f"administrations ({entry.get('instrument')})")
         scores = {str(k): str(v) for k, v in (entry.get("scores") or {}).items()}
         for i in project.form_rows(form):
             row = project.export.rows[i]
@@ -251,7 +253,7 @@ def _administrations(
                 "administration_id": project.row_id(i, form),
                 "client_id": row.get(project.record_id),
                 "instrument": entry["instrument"],
-                "administered_on": row.get(entry.get("date")) if entry.get("date") else None,
+                "administered_on": row.get(str(entry["date"])) if entry.get("date") else None,
                 "rater": entry.get("rater"),
             }
             try:

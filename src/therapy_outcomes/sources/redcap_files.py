@@ -186,7 +186,7 @@ def read_export(path: Path, fields: dict[str, Field], record_id: str) -> Export:
             {h: (v.strip() or None) for h, v in zip(header, r, strict=True)} for r in rows
         ]
         return export
-    by_label = {}
+    by_label: dict[str, str] = {}
     for f in fields.values():
         by_label.setdefault(f.label.casefold(), f.name)
     names: list[str | None] = []

@@ -13,7 +13,9 @@ without ``.0``), so validation is the loader's. A row's ``line`` in rejects is i
 position when the table is ordered by its primary key (by all its columns when it has none);
 the file is shown as ``sql:<table>``. A database that cannot be reached, a missing driver or a
 missing ``clients`` table is one :class:`~therapy_outcomes.errors.DatasetReadError`; the URL in
-messages never shows the password.
+messages never shows the password. SQLAlchemy and psycopg come with the ``sql`` extra
+(``pip install "therapy-outcomes[sql]"``); without them reading a database is one
+:class:`~therapy_outcomes.errors.MissingExtraError` naming it.
 
 Examples
 --------
@@ -31,9 +33,11 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
-from therapy_outcomes.errors import DatasetReadError
+from therapy_outcomes.errors import DatasetReadError, MissingExtraError
+from therapy_outcomes.extras import require
 from therapy_outcomes.loading.readers import RawTable
 from therapy_outcomes.loading.tables import TABLE_NAMES
 from therapy_outcomes.sources._cells import raw_table
@@ -58,6 +62,20 @@ def matches(location: str) -> bool:
         return False
     scheme = location.split("://", 1)[0].split("+", 1)[0].lower()
     return scheme in SCHEMES
+
+
+def require_sqlalchemy(location: str, doing: str = "reading") -> None:
+    """Check SQLAlchemy (the ``sql`` extra) is installed before using the database at ``location``.
+
+    The message shows the URL without its query and without anything before its last ``@``
+    (user name and password), worked out without SQLAlchemy.
+
+    Examples
+    --------
+    >>> require_sqlalchemy("sqlite:///clinic.db")
+    """
+    shown = re.sub(r"(://).*@", r"\1", location.split("?", 1)[0])
+    require("sqlalchemy", "sql", f"{doing} {shown}")
 
 
 def safe_url(location: str) -> str:
@@ -120,11 +138,14 @@ def _engine(url: Any, shown: str) -> Any:
     import sqlalchemy as sa
 
     try:
+        if url.get_driver_name() == "psycopg":  # PostgreSQL's default driver, in the sql extra
+            require("psycopg", "sql", f"reading {shown}")
         return sa.create_engine(url)
+    except MissingExtraError:
+        raise
     except ModuleNotFoundError as err:
         raise DatasetReadError(
-            f"{shown}: the database driver is not installed ({err.name}); for PostgreSQL "
-            "install psycopg[binary]"
+            f"{shown}: the database driver is not installed ({err.name})"
         ) from None
     except Exception as err:  # any engine-construction problem is a URL problem
         raise DatasetReadError(f"{shown}: cannot use this database URL ({err})") from None
@@ -144,6 +165,7 @@ def _read_table(conn: Any, db_name: str, schema: str | None, name: str) -> RawTa
 
 def read(location: str) -> RawDataset:
     """Read the dataset's tables from the database at ``location`` (see the module notes)."""
+    require_sqlalchemy(location)
     import sqlalchemy as sa
     from sqlalchemy.exc import SQLAlchemyError
 

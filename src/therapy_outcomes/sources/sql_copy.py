@@ -9,13 +9,14 @@ does not all parse is written as TEXT, so nothing is lost.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
 from therapy_outcomes.loading.readers import LINE
 from therapy_outcomes.loading.tables import spec
 from therapy_outcomes.sources.base import read_source
-from therapy_outcomes.sources.sql import split_options, table_names
+from therapy_outcomes.sources.sql import require_sqlalchemy, split_options, table_names
 
 
 def _typed(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -42,7 +43,9 @@ def _typed(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return out, dtypes
 
 
-def copy_to_sql(location: str | Path, url: str, *, if_exists: str = "fail") -> dict[str, int]:
+def copy_to_sql(
+    location: str | Path, url: str, *, if_exists: Literal["fail", "replace", "append"] = "fail"
+) -> dict[str, int]:
     """Write every table of a dataset into the database at ``url``.
 
     Parameters
@@ -69,6 +72,7 @@ def copy_to_sql(location: str | Path, url: str, *, if_exists: str = "fail") -> d
     >>> copy_to_sql(folder / "demo", f"sqlite:///{folder}/demo.db")["clients"]
     5
     """
+    require_sqlalchemy(url, "writing to")
     import sqlalchemy as sa
 
     raw = read_source(location)

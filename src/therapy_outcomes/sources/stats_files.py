@@ -6,7 +6,8 @@ variable that is a text column (``sex`` coded 1 = female, 2 = male; ``site``; ``
 gives its label, while numbers, dates and item answers keep their codes (a PHQ-9 item coded 0..3
 with labels "Not at all" ... is scored on its code). SPSS/Stata dates become ``YYYY-MM-DD``.
 A row's ``line`` in rejects is its case number (1 = the first case). A file pyreadstat cannot
-read is a :class:`~therapy_outcomes.errors.DatasetReadError`.
+read is a :class:`~therapy_outcomes.errors.DatasetReadError`. pyreadstat comes with the ``spss``
+extra (``pip install "therapy-outcomes[spss]"``).
 
 Examples
 --------
@@ -28,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from therapy_outcomes.errors import DatasetReadError
+from therapy_outcomes.extras import require
 from therapy_outcomes.loading.readers import LINE, RawTable
 from therapy_outcomes.loading.tables import TABLE_NAMES, spec
 from therapy_outcomes.sources._cells import frame_to_text
@@ -64,7 +66,12 @@ def _labelled(name: str, column: str) -> bool:
 
 
 def read_table(path: Path, name: str) -> RawTable:
-    """One SPSS or Stata file as a table of text, value labels applied to text columns."""
+    """One SPSS or Stata file as a table of text, value labels applied to text columns.
+
+    Needs pyreadstat, the ``spss`` extra (:class:`~therapy_outcomes.errors.MissingExtraError`
+    without it).
+    """
+    require("pyreadstat", "spss", f"reading {path.name}")
     import pyreadstat
 
     reader = pyreadstat.read_dta if path.suffix.lower() == ".dta" else pyreadstat.read_sav
