@@ -15,58 +15,25 @@ from pathlib import Path
 
 import pytest
 
-import therapy_outcomes as to
-from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
-from test_pdf import pdf_pages
+from conftest import open_page, pdf_pages
 from therapy_outcomes.client_report.context import client_context
-from therapy_outcomes.client_report.render import render_client_report
 from therapy_outcomes.rendering.html import find_remote_references
 
 AS_OF = "2026-10-31"
 
 
-@pytest.fixture(scope="module")
-def chosen(dataset) -> dict[str, str]:
-    """One client for each situation the report must handle."""
-    alerts = to.alerts_for_dataset(dataset, as_of=AS_OF)
-    deteriorating = alerts.loc[alerts["kind"] == "reliable_deterioration", "client_id"]
-    prorated = dataset.scores.loc[dataset.scores["prorated"].astype(bool), "client_id"]
-    with_sessions = set(dataset.sessions["client_id"])
-    no_goals = sorted(with_sessions - set(dataset.goals["client_id"]))
-    assert len(deteriorating) and len(prorated) and no_goals, "demo lacks a needed case"
-    return {
-        "deteriorating": str(deteriorating.iat[0]),
-        "missing_items": str(prorated.iat[0]),
-        "no_goals": no_goals[0],
-    }
-
-
-@pytest.fixture(scope="module")
-def rendered(clinic, chosen, tmp_path_factory) -> dict[tuple[str, str], object]:
-    out = tmp_path_factory.mktemp("reports")
-    results = {}
-    for case, client_id in chosen.items():
-        results[(case, "clinician")] = render_client_report(
-            client_id, data=clinic, out=out, as_of=AS_OF, audience="clinician"
-        )
-    results[("deteriorating", "client")] = render_client_report(
-        chosen["deteriorating"], data=clinic, out=out, as_of=AS_OF, audience="client", pdf=True
-    )
-    return results
-
-
-def test_reports_land_where_documented(rendered, chosen):
-    result = rendered[("deteriorating", "clinician")]
+def test_reports_land_where_documented(client_reports, client_cases):
+    result = client_reports[("deteriorating", "clinician")]
     assert result.html.as_posix().endswith(
-        f"clients/{chosen['deteriorating']}/{AS_OF}-clinician.html"
+        f"clients/{client_cases['deteriorating']}/{AS_OF}-clinician.html"
     )
     assert result.notebook.exists() and result.html.exists()
 
 
-def test_glued_progress_matches_the_package(rendered, chosen, dataset):
-    for case in chosen:
-        result = rendered[(case, "clinician")]
-        ctx = client_context(dataset, chosen[case], as_of=AS_OF)
+def test_glued_progress_matches_the_package(client_reports, client_cases, dataset):
+    for case in client_cases:
+        result = client_reports[(case, "clinician")]
+        ctx = client_context(dataset, client_cases[case], as_of=AS_OF)
         glued = {row["instrument"]: row for row in result.glue["progress"]}
         expected = ctx.progress.set_index("instrument")
         assert set(glued) == set(expected.index)
@@ -77,21 +44,21 @@ def test_glued_progress_matches_the_package(rendered, chosen, dataset):
         assert result.glue["alert_kinds"] == sorted(set(ctx.alerts["kind"]))
 
 
-def test_deteriorating_client_is_flagged(rendered):
-    glue = rendered[("deteriorating", "clinician")].glue
+def test_deteriorating_client_is_flagged(client_reports):
+    glue = client_reports[("deteriorating", "clinician")].glue
     assert "reliable_deterioration" in glue["alert_kinds"]
     assert any(row["change_category"] == "deteriorated" for row in glue["progress"])
 
 
-def test_client_without_goals_still_renders(rendered):
-    glue = rendered[("no_goals", "clinician")].glue
+def test_client_without_goals_still_renders(client_reports):
+    glue = client_reports[("no_goals", "clinician")].glue
     assert glue["n_goals"] == 0
-    html = rendered[("no_goals", "clinician")].html.read_text()
+    html = client_reports[("no_goals", "clinician")].html.read_text()
     assert "No goals recorded yet" in html
 
 
-def test_client_version_leaves_out_risk_and_jargon(rendered):
-    result = rendered[("deteriorating", "client")]
+def test_client_version_leaves_out_risk_and_jargon(client_reports):
+    result = client_reports[("deteriorating", "client")]
     assert "risk_item" not in result.glue["alert_kinds"]
     html = result.html.read_text()
     text = re.sub(r"<script.*?</script>", "", html, flags=re.S)
@@ -113,10 +80,10 @@ def _other_clients_text(dataset, client_id: str) -> dict[str, set[str]]:
     }
 
 
-def test_no_report_holds_another_clients_data(rendered, chosen, dataset):
-    assert rendered, "nothing rendered"
-    for (case, _audience), result in rendered.items():
-        client_id = chosen[case]
+def test_no_report_holds_another_clients_data(client_reports, client_cases, dataset):
+    assert client_reports, "nothing rendered"
+    for (case, _audience), result in client_reports.items():
+        client_id = client_cases[case]
         forbidden = _other_clients_text(dataset, client_id)
         for path in (result.html, result.notebook):
             text = path.read_text()
@@ -129,8 +96,8 @@ def test_no_report_holds_another_clients_data(rendered, chosen, dataset):
             assert other not in json.dumps(metadata)
 
 
-def test_reports_are_offline_and_hold_no_machine_paths(rendered):
-    for result in rendered.values():
+def test_reports_are_offline_and_hold_no_machine_paths(client_reports):
+    for result in client_reports.values():
         html = result.html.read_text()
         # plotly.js itself mentions plotly.com in strings; what matters is what the page loads
         tags_only = re.sub(r"(<script[^>]*>).*?(</script>)", r"\1\2", html, flags=re.S)
@@ -148,6 +115,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.kernel  # the notebook finds the unknown client and the early date
 @pytest.mark.parametrize(
     ("client_id", "extra", "message"),
     [
@@ -171,10 +139,10 @@ def test_bad_requests_are_one_line_errors_and_write_nothing(
 
 
 @pytest.mark.parametrize("width", [1000, 390])
-def test_report_in_a_real_browser(browser, rendered, width, tmp_path):  # noqa: F811
+def test_report_in_a_real_browser(browser, client_reports, width, tmp_path):
     """Every chart draws, nothing leaves file://, no console error, no sideways scroll."""
     for key in (("deteriorating", "clinician"), ("deteriorating", "client")):
-        html = rendered[key].html
+        html = client_reports[key].html
         shot = tmp_path / f"{key[1]}-{width}.png"
         page, requests, errors = open_page(browser, html.as_uri(), width=width, screenshot=shot)
         try:
@@ -189,10 +157,10 @@ def test_report_in_a_real_browser(browser, rendered, width, tmp_path):  # noqa: 
             page.context.close()
 
 
-def test_pdf_has_the_client_on_every_page(rendered, chosen):
-    result = rendered[("deteriorating", "client")]
+def test_pdf_has_the_client_on_every_page(client_reports, client_cases):
+    result = client_reports[("deteriorating", "client")]
     pages = pdf_pages(result.pdf.read_bytes())
     assert 2 <= len(pages) <= 40
     for number, text in enumerate(pages, start=1):
-        assert chosen["deteriorating"] in text
+        assert client_cases["deteriorating"] in text
         assert f"Page {number} of {len(pages)}" in text
