@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import open_page, pdf_pages
+from conftest import TINY, open_page, pdf_pages, write_dataset
+from therapy_outcomes import load
+from therapy_outcomes.client_report import render
 from therapy_outcomes.client_report.context import client_context
+from therapy_outcomes.client_report.render import accepted_clients
 from therapy_outcomes.rendering.html import find_remote_references
 
 AS_OF = "2026-10-31"
@@ -109,13 +111,30 @@ def test_reports_are_offline_and_hold_no_machine_paths(client_reports):
                 assert marker not in text, (path.name, marker)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "therapy_outcomes.cli.app", *args], capture_output=True, text=True
-    )
+def _main(monkeypatch, capsys, *args: str) -> tuple[int, str]:
+    """Run the ``therapy-outcomes`` command in this process: exit code and standard error.
+
+    Nothing may be rendered: every error here is found before papermill starts a kernel.
+    """
+    from therapy_outcomes.cli.app import main
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("render_notebook ran: the error was not found before the kernel")
+
+    monkeypatch.setattr(render, "render_notebook", no_render)
+    monkeypatch.setattr(sys, "argv", ["therapy-outcomes", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    return exited.value.code, capsys.readouterr().err
 
 
-@pytest.mark.kernel  # the notebook finds the unknown client and the early date
+def _assert_one_line_error(code: int, stderr: str, message: str) -> None:
+    assert code == 2, stderr
+    assert message in stderr
+    assert "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     ("client_id", "extra", "message"),
     [
@@ -127,15 +146,43 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     ],
 )
 def test_bad_requests_are_one_line_errors_and_write_nothing(
-    clinic, tmp_path, client_id, extra, message
+    clinic, tmp_path, monkeypatch, capsys, client_id, extra, message
 ):
     out = tmp_path / "out"
-    done = _cli("report", "client", client_id, "--data", str(clinic), "--out", str(out), *extra)
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert message in done.stderr
-    assert "Traceback" not in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1
+    args = ("report", "client", client_id, "--data", str(clinic), "--out", str(out), *extra)
+    _assert_one_line_error(*_main(monkeypatch, capsys, *args), message)
     assert not out.exists() or not any(out.rglob("*.*"))
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_one_line_error(
+    clinic, tmp_path, monkeypatch, capsys
+):
+    out = tmp_path / "out"
+    out.write_text("a file, not a folder")
+    args = ("report", "client", "C000001", "--data", str(clinic), "--out", str(out))
+    _assert_one_line_error(*_main(monkeypatch, capsys, *args), f"{out} is not a folder")
+    assert out.read_text() == "a file, not a folder"
+
+
+def test_an_unreadable_dataset_is_a_one_line_error_before_the_kernel(tmp_path, monkeypatch, capsys):
+    data = write_dataset(tmp_path / "data", {"sessions": TINY["sessions"]})
+    args = ("report", "client", "C1", "--data", str(data), "--out", str(tmp_path / "out"))
+    _assert_one_line_error(*_main(monkeypatch, capsys, *args), "the clients table is required")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_clients_checked_first_are_the_clients_load_accepts(tmp_path):
+    clients = TINY["clients"] + (
+        "C3,North,T1,not a date,,,\n"  # unparseable referral
+        "C1,South,T2,2026-01-06,,,\n"  # duplicate ID
+        "C4,North,T1,2099-01-01,,,\n"  # referred after today
+        "C5,North,T1,2026-03-01,2026-02-01,,\n"  # episode before referral
+        "C6,North,T1,2026-03-01\n"  # a row that does not split into the columns
+    )
+    data = write_dataset(tmp_path / "data", {**TINY, "clients": clients})
+    loaded = load(data)
+    assert loaded.n_rejected  # the rows above are rejected: the comparison means something
+    assert accepted_clients(data).equals(loaded.clients)
 
 
 @pytest.mark.parametrize("width", [1000, 390])
