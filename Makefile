@@ -68,7 +68,7 @@ test: $(STAMP) $(DEMO)/clients.csv system-packages
 # browser, postgres or dask (tests/slow_kinds.py); doctests included. make test runs them all.
 FAST := not kernel and not browser and not postgres and not dask
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "$(FAST)" --doctest-modules src/therapy_outcomes tests
+	$(BIN)/python -m pytest -q -p no:nbval -m "$(FAST)" --doctest-modules src/therapy_outcomes tests
 
 # JupyterLab on the notebooks (the explorer is notebooks/explore.ipynb); --allow-root as root.
 lab: $(STAMP) $(DEMO)/clients.csv

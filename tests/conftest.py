@@ -20,6 +20,12 @@ from slow_kinds import (  # noqa: F401 - pytest hooks
     pytest_runtest_teardown,
     pytest_unconfigure,
 )
+from therapy_outcomes.rendering.display import skip_slow_optional_imports
+
+# As in every report kernel: no 1.5-2.5 s Lark grammar for a jsonschema string format nothing
+# here checks. It only works while jsonschema is not imported yet: make test-fast runs without
+# nbval, which imports it before this file; make test is unchanged.
+skip_slow_optional_imports()
 
 AS_OF = "2026-06-30"
 
