@@ -13,11 +13,12 @@ DEMO_REPORT_CLIENTS := C000003 C000007
 REPORTS := reports/demo
 DEMO_MONTH := 2026-10
 
-.PHONY: demo test lab lint benchmark clean-demo help system-packages
+.PHONY: demo test test-fast lab lint benchmark clean-demo help system-packages
 
 help:
 	@echo "make demo       set up, build the demo clinic, validate it and print a scored summary"
 	@echo "make test       set up, then run the whole test suite (notebooks included)"
+	@echo "make test-fast  the tests that need no Jupyter kernel, browser, PostgreSQL or Dask"
 	@echo "make lab        JupyterLab on the notebooks (the explorer: notebooks/explore.ipynb)"
 	@echo "make lint       ruff check, ruff format --check and mypy"
 	@echo "make benchmark  load+validate+score 100,000 clients against a plain pyarrow read"
@@ -62,6 +63,12 @@ demo: $(STAMP) $(DEMO)/clients.csv system-packages
 	$(BIN)/therapy-outcomes batch --data $(DEMO) --month $(DEMO_MONTH) --out $(REPORTS)/batch --workers 2
 test: $(STAMP) $(DEMO)/clients.csv system-packages
 	$(BIN)/python -m pytest -q --doctest-modules src/therapy_outcomes tests --nbval-lax notebooks
+
+# The quick loop while working (under 2 minutes): everything but the tests marked kernel,
+# browser, postgres or dask (tests/slow_kinds.py); doctests included. make test runs them all.
+FAST := not kernel and not browser and not postgres and not dask
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:nbval -m "$(FAST)" --doctest-modules src/therapy_outcomes tests
 
 # JupyterLab on the notebooks (the explorer is notebooks/explore.ipynb); --allow-root as root.
 lab: $(STAMP) $(DEMO)/clients.csv

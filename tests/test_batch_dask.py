@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,6 +33,30 @@ AS_OF = "2026-10-31"
 
 def _dask(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("dask")), *args]
+
+
+def _scheduler_address(file: Path, scheduler: subprocess.Popen, timeout: float) -> str:
+    """The address in the scheduler's file, once the file is whole JSON that holds it.
+
+    The scheduler writes the file in place (not atomically), so it can exist, empty or cut
+    short, before the address is in it.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            address = json.loads(file.read_text(encoding="utf-8"))["address"]
+            if isinstance(address, str) and address:
+                return address
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # not there yet, or not written to the end
+        if scheduler.poll() is not None:
+            pytest.fail(
+                f"the Dask scheduler exited with code {scheduler.returncode} before it wrote "
+                f"its address to {file.name}"
+            )
+        if time.monotonic() > deadline:
+            pytest.fail(f"the Dask scheduler wrote no complete {file.name} within {timeout:g} s")
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +85,7 @@ def cluster(tmp_path_factory):
         )
     ]
     try:
-        deadline = time.monotonic() + 60
-        while not file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        address = json.loads(file.read_text())["address"]
+        address = _scheduler_address(file, procs[0], timeout=60)
         assert address.startswith("tcp://127.0.0.1:")
         for i in range(2):
             tmp = home / f"worker{i}"
@@ -153,3 +175,20 @@ def test_dask_cluster_renders_the_same_reports_as_a_local_run(cluster, clinic, n
     # a rerun against the cluster renders nothing: the inputs are unchanged
     again = render_batch(clinic, "2026-10", tmp_path / "remote", scheduler=cluster, **common)
     assert set(again.counts) == {"skipped"}
+
+
+def test_the_scheduler_file_is_read_only_once_it_is_whole(tmp_path):
+    file = tmp_path / "scheduler.json"
+    file.write_text('{"type": "Scheduler", "addr')  # cut short, as while it is written
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        threading.Timer(0.5, file.write_text, ['{"address": "tcp://127.0.0.1:8786"}']).start()
+        assert _scheduler_address(file, alive, timeout=20) == "tcp://127.0.0.1:8786"
+        file.write_text("{}")
+        with pytest.raises(pytest.fail.Exception, match=r"no complete scheduler\.json within"):
+            _scheduler_address(file, alive, timeout=0.3)
+    finally:
+        alive.kill()
+        alive.wait()
+    with pytest.raises(pytest.fail.Exception, match="exited with code -9 before"):
+        _scheduler_address(file, alive, timeout=20)

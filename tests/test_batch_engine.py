@@ -151,6 +151,7 @@ def _masked(nb_bytes: bytes) -> dict:
     return nb
 
 
+@pytest.mark.kernel
 def test_warm_outputs_equal_fresh_kernel_outputs_and_hold_no_other_client(clinic, tmp_path):
     clients = ["C000002", "C000003"]
     warm = {}
@@ -171,6 +172,7 @@ def test_warm_outputs_equal_fresh_kernel_outputs_and_hold_no_other_client(clinic
     assert b"C000003" in b_text and b"C000002" not in b_text
 
 
+@pytest.mark.kernel
 def test_monthly_summary_job_renders_in_the_warm_engine(clinic):
     from therapy_outcomes.batch.api import plan_batch
 

@@ -7,51 +7,21 @@ playwright``; its own browser download is not used). Without them these tests fa
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from conftest import open_page
 from therapy_outcomes.rendering.display import figure_html, figure_spec
 from therapy_outcomes.rendering.execute import render_notebook
 from therapy_outcomes.rendering.html import copy_plotly_js, notebook_to_html
-from therapy_outcomes.rendering.pdf import CHROMIUM_ARGS
 
 NOTEBOOK = Path(__file__).parent / "data" / "notebooks" / "figure_report.ipynb"
-ARGS = list(CHROMIUM_ARGS)
-DRAWN = """() => [...document.querySelectorAll("figure.to-figure")].every(
-    (f) => f.querySelector(".main-svg") !== null)"""
-
-
-def require_chromium() -> str:
-    """Chromium's path; fail in CI, skip elsewhere, when it or Playwright is missing."""
-    from therapy_outcomes.rendering.pdf import ChromiumNotFoundError, chromium_path
-
-    try:
-        import playwright.sync_api  # noqa: F401
-
-        return chromium_path()
-    except (ImportError, ChromiumNotFoundError) as exc:
-        message = f"browser tests need Chromium and Playwright: {exc}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
-def browser():
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=executable, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def reports(tmp_path_factory):
+def figure_reports(tmp_path_factory):
     """One run, two pages: plotly.js inlined, and shared beside the page (one kernel only)."""
     base = tmp_path_factory.mktemp("browser")
     result = render_notebook(
@@ -65,35 +35,10 @@ def reports(tmp_path_factory):
     return {"inline": result.html, "shared": shared}
 
 
-def open_page(browser, url: str, *, width: int, screenshot: Path | None = None):
-    """Open ``url``; return (page, requests, errors) once every figure has drawn."""
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    requests: list[str] = []
-    errors: list[str] = []
-
-    def route(route):
-        requests.append(route.request.url)
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            route.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("requestfailed", lambda req: errors.append(f"failed: {req.url}"))
-    page.goto(url, wait_until="load")
-    page.wait_for_function(DRAWN, timeout=15_000)
-    if screenshot is not None:
-        page.screenshot(path=str(screenshot), full_page=True)
-    return page, requests, errors
-
-
 @pytest.mark.parametrize("mode", ["inline", "shared"])
 @pytest.mark.parametrize("width", [1000, 390])
-def test_charts_draw_offline_without_errors(browser, reports, mode, width, tmp_path):
-    html = reports[mode]
+def test_charts_draw_offline_without_errors(browser, figure_reports, mode, width, tmp_path):
+    html = figure_reports[mode]
     if mode == "shared":
         assert (html.parent / "plotly.min.js").is_file()
     shot = tmp_path / f"{mode}-{width}.png"

@@ -9,64 +9,33 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-import therapy_outcomes as to
-from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
-from test_pdf import pdf_pages
+from conftest import TINY, open_page, pdf_pages, write_dataset
+from therapy_outcomes import load
+from therapy_outcomes.client_report import render
 from therapy_outcomes.client_report.context import client_context
-from therapy_outcomes.client_report.render import render_client_report
+from therapy_outcomes.client_report.render import accepted_clients
 from therapy_outcomes.rendering.html import find_remote_references
 
 AS_OF = "2026-10-31"
 
 
-@pytest.fixture(scope="module")
-def chosen(dataset) -> dict[str, str]:
-    """One client for each situation the report must handle."""
-    alerts = to.alerts_for_dataset(dataset, as_of=AS_OF)
-    deteriorating = alerts.loc[alerts["kind"] == "reliable_deterioration", "client_id"]
-    prorated = dataset.scores.loc[dataset.scores["prorated"].astype(bool), "client_id"]
-    with_sessions = set(dataset.sessions["client_id"])
-    no_goals = sorted(with_sessions - set(dataset.goals["client_id"]))
-    assert len(deteriorating) and len(prorated) and no_goals, "demo lacks a needed case"
-    return {
-        "deteriorating": str(deteriorating.iat[0]),
-        "missing_items": str(prorated.iat[0]),
-        "no_goals": no_goals[0],
-    }
-
-
-@pytest.fixture(scope="module")
-def rendered(clinic, chosen, tmp_path_factory) -> dict[tuple[str, str], object]:
-    out = tmp_path_factory.mktemp("reports")
-    results = {}
-    for case, client_id in chosen.items():
-        results[(case, "clinician")] = render_client_report(
-            client_id, data=clinic, out=out, as_of=AS_OF, audience="clinician"
-        )
-    results[("deteriorating", "client")] = render_client_report(
-        chosen["deteriorating"], data=clinic, out=out, as_of=AS_OF, audience="client", pdf=True
-    )
-    return results
-
-
-def test_reports_land_where_documented(rendered, chosen):
-    result = rendered[("deteriorating", "clinician")]
+def test_reports_land_where_documented(client_reports, client_cases):
+    result = client_reports[("deteriorating", "clinician")]
     assert result.html.as_posix().endswith(
-        f"clients/{chosen['deteriorating']}/{AS_OF}-clinician.html"
+        f"clients/{client_cases['deteriorating']}/{AS_OF}-clinician.html"
     )
     assert result.notebook.exists() and result.html.exists()
 
 
-def test_glued_progress_matches_the_package(rendered, chosen, dataset):
-    for case in chosen:
-        result = rendered[(case, "clinician")]
-        ctx = client_context(dataset, chosen[case], as_of=AS_OF)
+def test_glued_progress_matches_the_package(client_reports, client_cases, dataset):
+    for case in client_cases:
+        result = client_reports[(case, "clinician")]
+        ctx = client_context(dataset, client_cases[case], as_of=AS_OF)
         glued = {row["instrument"]: row for row in result.glue["progress"]}
         expected = ctx.progress.set_index("instrument")
         assert set(glued) == set(expected.index)
@@ -77,21 +46,21 @@ def test_glued_progress_matches_the_package(rendered, chosen, dataset):
         assert result.glue["alert_kinds"] == sorted(set(ctx.alerts["kind"]))
 
 
-def test_deteriorating_client_is_flagged(rendered):
-    glue = rendered[("deteriorating", "clinician")].glue
+def test_deteriorating_client_is_flagged(client_reports):
+    glue = client_reports[("deteriorating", "clinician")].glue
     assert "reliable_deterioration" in glue["alert_kinds"]
     assert any(row["change_category"] == "deteriorated" for row in glue["progress"])
 
 
-def test_client_without_goals_still_renders(rendered):
-    glue = rendered[("no_goals", "clinician")].glue
+def test_client_without_goals_still_renders(client_reports):
+    glue = client_reports[("no_goals", "clinician")].glue
     assert glue["n_goals"] == 0
-    html = rendered[("no_goals", "clinician")].html.read_text()
+    html = client_reports[("no_goals", "clinician")].html.read_text()
     assert "No goals recorded yet" in html
 
 
-def test_client_version_leaves_out_risk_and_jargon(rendered):
-    result = rendered[("deteriorating", "client")]
+def test_client_version_leaves_out_risk_and_jargon(client_reports):
+    result = client_reports[("deteriorating", "client")]
     assert "risk_item" not in result.glue["alert_kinds"]
     html = result.html.read_text()
     text = re.sub(r"<script.*?</script>", "", html, flags=re.S)
@@ -113,10 +82,10 @@ def _other_clients_text(dataset, client_id: str) -> dict[str, set[str]]:
     }
 
 
-def test_no_report_holds_another_clients_data(rendered, chosen, dataset):
-    assert rendered, "nothing rendered"
-    for (case, _audience), result in rendered.items():
-        client_id = chosen[case]
+def test_no_report_holds_another_clients_data(client_reports, client_cases, dataset):
+    assert client_reports, "nothing rendered"
+    for (case, _audience), result in client_reports.items():
+        client_id = client_cases[case]
         forbidden = _other_clients_text(dataset, client_id)
         for path in (result.html, result.notebook):
             text = path.read_text()
@@ -129,8 +98,8 @@ def test_no_report_holds_another_clients_data(rendered, chosen, dataset):
             assert other not in json.dumps(metadata)
 
 
-def test_reports_are_offline_and_hold_no_machine_paths(rendered):
-    for result in rendered.values():
+def test_reports_are_offline_and_hold_no_machine_paths(client_reports):
+    for result in client_reports.values():
         html = result.html.read_text()
         # plotly.js itself mentions plotly.com in strings; what matters is what the page loads
         tags_only = re.sub(r"(<script[^>]*>).*?(</script>)", r"\1\2", html, flags=re.S)
@@ -142,10 +111,28 @@ def test_reports_are_offline_and_hold_no_machine_paths(rendered):
                 assert marker not in text, (path.name, marker)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "therapy_outcomes.cli.app", *args], capture_output=True, text=True
-    )
+def _main(monkeypatch, capsys, *args: str) -> tuple[int, str]:
+    """Run the ``therapy-outcomes`` command in this process: exit code and standard error.
+
+    Nothing may be rendered: every error here is found before papermill starts a kernel.
+    """
+    from therapy_outcomes.cli.app import main
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("render_notebook ran: the error was not found before the kernel")
+
+    monkeypatch.setattr(render, "render_notebook", no_render)
+    monkeypatch.setattr(sys, "argv", ["therapy-outcomes", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    return exited.value.code, capsys.readouterr().err
+
+
+def _assert_one_line_error(code: int, stderr: str, message: str) -> None:
+    assert code == 2, stderr
+    assert message in stderr
+    assert "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(
@@ -159,22 +146,50 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     ],
 )
 def test_bad_requests_are_one_line_errors_and_write_nothing(
-    clinic, tmp_path, client_id, extra, message
+    clinic, tmp_path, monkeypatch, capsys, client_id, extra, message
 ):
     out = tmp_path / "out"
-    done = _cli("report", "client", client_id, "--data", str(clinic), "--out", str(out), *extra)
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert message in done.stderr
-    assert "Traceback" not in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1
+    args = ("report", "client", client_id, "--data", str(clinic), "--out", str(out), *extra)
+    _assert_one_line_error(*_main(monkeypatch, capsys, *args), message)
     assert not out.exists() or not any(out.rglob("*.*"))
 
 
+def test_an_output_folder_that_cannot_be_written_is_a_one_line_error(
+    clinic, tmp_path, monkeypatch, capsys
+):
+    out = tmp_path / "out"
+    out.write_text("a file, not a folder")
+    args = ("report", "client", "C000001", "--data", str(clinic), "--out", str(out))
+    _assert_one_line_error(*_main(monkeypatch, capsys, *args), f"{out} is not a folder")
+    assert out.read_text() == "a file, not a folder"
+
+
+def test_an_unreadable_dataset_is_a_one_line_error_before_the_kernel(tmp_path, monkeypatch, capsys):
+    data = write_dataset(tmp_path / "data", {"sessions": TINY["sessions"]})
+    args = ("report", "client", "C1", "--data", str(data), "--out", str(tmp_path / "out"))
+    _assert_one_line_error(*_main(monkeypatch, capsys, *args), "the clients table is required")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_clients_checked_first_are_the_clients_load_accepts(tmp_path):
+    clients = TINY["clients"] + (
+        "C3,North,T1,not a date,,,\n"  # unparseable referral
+        "C1,South,T2,2026-01-06,,,\n"  # duplicate ID
+        "C4,North,T1,2099-01-01,,,\n"  # referred after today
+        "C5,North,T1,2026-03-01,2026-02-01,,\n"  # episode before referral
+        "C6,North,T1,2026-03-01\n"  # a row that does not split into the columns
+    )
+    data = write_dataset(tmp_path / "data", {**TINY, "clients": clients})
+    loaded = load(data)
+    assert loaded.n_rejected  # the rows above are rejected: the comparison means something
+    assert accepted_clients(data).equals(loaded.clients)
+
+
 @pytest.mark.parametrize("width", [1000, 390])
-def test_report_in_a_real_browser(browser, rendered, width, tmp_path):  # noqa: F811
+def test_report_in_a_real_browser(browser, client_reports, width, tmp_path):
     """Every chart draws, nothing leaves file://, no console error, no sideways scroll."""
     for key in (("deteriorating", "clinician"), ("deteriorating", "client")):
-        html = rendered[key].html
+        html = client_reports[key].html
         shot = tmp_path / f"{key[1]}-{width}.png"
         page, requests, errors = open_page(browser, html.as_uri(), width=width, screenshot=shot)
         try:
@@ -189,10 +204,10 @@ def test_report_in_a_real_browser(browser, rendered, width, tmp_path):  # noqa: 
             page.context.close()
 
 
-def test_pdf_has_the_client_on_every_page(rendered, chosen):
-    result = rendered[("deteriorating", "client")]
+def test_pdf_has_the_client_on_every_page(client_reports, client_cases):
+    result = client_reports[("deteriorating", "client")]
     pages = pdf_pages(result.pdf.read_bytes())
     assert 2 <= len(pages) <= 40
     for number, text in enumerate(pages, start=1):
-        assert chosen["deteriorating"] in text
+        assert client_cases["deteriorating"] in text
         assert f"Page {number} of {len(pages)}" in text

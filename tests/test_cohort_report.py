@@ -11,7 +11,7 @@ import sys
 import pytest
 
 import therapy_outcomes as to
-from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
+from conftest import open_page
 from therapy_outcomes.cohort_report.render import render_cohort_report
 from therapy_outcomes.rendering.html import find_remote_references
 
@@ -154,7 +154,7 @@ def test_cli_one_line_error(clinic, tmp_path):
     assert not any(tmp_path.rglob("*.html"))
 
 
-def test_cohort_report_in_a_real_browser(browser, rendered, tmp_path):  # noqa: F811
+def test_cohort_report_in_a_real_browser(browser, rendered, tmp_path):
     """Every chart draws, nothing leaves file://, no console error, readable on a phone."""
     for width in (1000, 390):
         shot = tmp_path / f"cohort-{width}.png"

@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
-from test_browser import browser, open_page  # noqa: F401 - browser is a fixture
+from conftest import open_page
 from therapy_outcomes.monthly_report.open_alerts import alert_table
 from therapy_outcomes.monthly_report.render import render_monthly_summary
 from therapy_outcomes.monthly_report.selection import monthly_context
@@ -112,7 +112,7 @@ def test_site_and_therapist_scopes(dataset, tmp_path):
 
 
 @pytest.mark.parametrize("audience", ["service", "clinician"])
-def test_monthly_summary_in_a_real_browser(browser, rendered, audience, tmp_path):  # noqa: F811
+def test_monthly_summary_in_a_real_browser(browser, rendered, audience, tmp_path):
     """Every chart draws, nothing leaves file://, no console error."""
     html = rendered[audience].html
     page, requests, errors = open_page(

@@ -6,8 +6,6 @@ set, skips otherwise.
 
 from __future__ import annotations
 
-import io
-import os
 import re
 from pathlib import Path
 
@@ -15,42 +13,16 @@ import nbformat
 import plotly.graph_objects as go
 import pytest
 
+from conftest import pdf_pages
 from therapy_outcomes.rendering.display import figure_output
 from therapy_outcomes.rendering.execute import render_notebook
 from therapy_outcomes.rendering.html import figure_refs, notebook_to_html
 
 NOTEBOOK = Path(__file__).parent / "data" / "notebooks" / "figure_report.ipynb"
-A4 = (595.0, 842.0)  # points
-
-
-def require_chromium() -> None:
-    from therapy_outcomes.rendering.pdf import ChromiumNotFoundError, chromium_path
-
-    try:
-        import playwright.sync_api  # noqa: F401
-
-        chromium_path()
-    except (ImportError, ChromiumNotFoundError) as exc:
-        message = f"PDF tests need Chromium and Playwright: {exc}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def pdf_pages(data: bytes) -> list[str]:
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data))
-    for page in reader.pages:
-        width, height = float(page.mediabox.width), float(page.mediabox.height)
-        assert abs(width - A4[0]) < 2 and abs(height - A4[1]) < 2
-        assert list(page.images) == []  # charts are vector graphics, not pictures
-    return [page.extract_text() for page in reader.pages]
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    require_chromium()
+def pdf_report(chromium, tmp_path_factory):
     out = tmp_path_factory.mktemp("pdf")
     return render_notebook(
         NOTEBOOK,
@@ -61,10 +33,10 @@ def report(tmp_path_factory):
     )
 
 
-def test_rendered_report_pdf(report):
-    assert report.pdf is not None and report.pdf.name == "C-0042.pdf"
-    assert "pdf" in report.timings
-    data = report.pdf.read_bytes()
+def test_rendered_report_pdf(pdf_report):
+    assert pdf_report.pdf is not None and pdf_report.pdf.name == "C-0042.pdf"
+    assert "pdf" in pdf_report.timings
+    data = pdf_report.pdf.read_bytes()
     assert data.startswith(b"%PDF-")
     pages = pdf_pages(data)
     assert 1 <= len(pages) <= 2
@@ -93,8 +65,7 @@ def _long_notebook(figures: int = 3, paragraphs: int = 40) -> nbformat.NotebookN
     return nb
 
 
-def test_every_page_has_the_header_and_its_number():
-    require_chromium()
+def test_every_page_has_the_header_and_its_number(chromium):
     from therapy_outcomes.rendering.pdf import notebook_to_pdf
 
     nb = _long_notebook()
@@ -109,8 +80,7 @@ def test_every_page_has_the_header_and_its_number():
         assert f"Axis label {i}" in text and f"Caption {i}." in text
 
 
-def test_print_version_has_svg_and_no_script():
-    require_chromium()
+def test_print_version_has_svg_and_no_script(chromium):
     from therapy_outcomes.rendering.pdf import figures_to_svg
 
     nb = _long_notebook(figures=2, paragraphs=2)

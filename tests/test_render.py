@@ -161,6 +161,7 @@ def test_two_renders_of_the_same_parameters_give_the_same_html(rendered):
     assert first == second
 
 
+@pytest.mark.kernel
 def test_a_cell_error_raises_one_line_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     out.mkdir()

@@ -104,6 +104,37 @@ def report_as_of(value: str | date | pd.Timestamp | None) -> pd.Timestamp:
     return parse_date_parameter(value, "as_of", default_today=True)
 
 
+def find_client(clients: pd.DataFrame, client_id: str, as_of: pd.Timestamp) -> dict[str, Any]:
+    """The client's row of ``clients``, for a report as of ``as_of``.
+
+    Raises
+    ------
+    ParameterError
+        An unknown client, or ``as_of`` before the client was referred.
+
+    Examples
+    --------
+    >>> clients = pd.DataFrame({"client_id": ["C1"], "referred_on": [pd.Timestamp("2026-01-05")]})
+    >>> find_client(clients, "C1", pd.Timestamp("2026-03-01"))["referred_on"]
+    Timestamp('2026-01-05 00:00:00')
+    >>> try:
+    ...     find_client(clients, "C9", pd.Timestamp("2026-03-01"))
+    ... except ParameterError as error:
+    ...     print(error)
+    unknown client 'C9': not among the accepted clients
+    """
+    rows = clients[clients["client_id"] == client_id]
+    if rows.empty:
+        raise ParameterError(f"unknown client '{client_id}': not among the accepted clients")
+    client = rows.iloc[0].to_dict()
+    if as_of < client["referred_on"]:
+        raise ParameterError(
+            f"as_of {as_of.date()} is before client '{client_id}' was referred "
+            f"({client['referred_on'].date()})"
+        )
+    return client
+
+
 def client_context(
     data: str | Path | Dataset,
     client_id: str,
@@ -155,17 +186,9 @@ def client_context(
         raise ParameterError(f"audience must be one of {', '.join(AUDIENCES)}, not '{audience}'")
     stamp = report_as_of(as_of)
     ds = data if isinstance(data, Dataset) else load(data)
-    clients = ds.clients[ds.clients["client_id"] == client_id]
-    if clients.empty:
-        raise ParameterError(f"unknown client '{client_id}': not among the accepted clients")
-    client = clients.iloc[0].to_dict()
+    client = find_client(ds.clients, client_id, stamp)
     start = client.get("episode_start")
     start = client["referred_on"] if start is None or pd.isna(start) else start
-    if stamp < client["referred_on"]:
-        raise ParameterError(
-            f"as_of {stamp.date()} is before client '{client_id}' was referred "
-            f"({client['referred_on'].date()})"
-        )
     tables = {
         name: _mine(getattr(ds, name), client_id, column, stamp)
         for name, column in CLIENT_TABLES.items()
