@@ -18,7 +18,7 @@ from conftest import TINY, open_page, pdf_pages, write_dataset
 from therapy_outcomes import load
 from therapy_outcomes.client_report import render
 from therapy_outcomes.client_report.context import client_context
-from therapy_outcomes.client_report.render import accepted_clients
+from therapy_outcomes.loading.dataset import accepted_clients
 from therapy_outcomes.rendering.html import find_remote_references
 
 AS_OF = "2026-10-31"

@@ -17,9 +17,9 @@ import pandas as pd
 
 from therapy_outcomes.client_report.context import AUDIENCES, find_client, report_as_of
 from therapy_outcomes.errors import ParameterError
-from therapy_outcomes.parameters import parse_date_parameter
+from therapy_outcomes.loading.dataset import accepted_clients
 from therapy_outcomes.rendering.execute import RenderResult, render_notebook
-from therapy_outcomes.rendering.paths import notebooks_folder, safe_id
+from therapy_outcomes.rendering.paths import check_output_folder, notebooks_folder, safe_id
 
 CLIENT_NOTEBOOK = "client_progress.ipynb"
 
@@ -34,71 +34,6 @@ def client_report_path(out: str | Path, client_id: str, as_of: pd.Timestamp, aud
     """
     safe_id(client_id, what="client ID")
     return Path(out) / "clients" / client_id / f"{as_of.date().isoformat()}-{audience}.html"
-
-
-def accepted_clients(location: str | Path) -> pd.DataFrame:
-    """The clients :func:`therapy_outcomes.load` accepts as of today, checking that table only.
-
-    The same reader and row checks as a full load, without the other tables' checks and the
-    scoring (a client row is never rejected because of another table), so a report's client
-    can be checked in a fraction of the time the notebook's own load takes.
-
-    Raises
-    ------
-    DatasetReadError
-        The dataset (or its clients table) cannot be read at all.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from therapy_outcomes.demo import write_demo_clinic
-    >>> folder = tempfile.mkdtemp(); _ = write_demo_clinic(folder, n_clients=12, seed=3)
-    >>> accepted_clients(folder)["client_id"].tolist()[:2]
-    ['C000001', 'C000002']
-    """
-    from therapy_outcomes.loading.readers import LINE
-    from therapy_outcomes.loading.tables import spec
-    from therapy_outcomes.loading.validation import (
-        RejectLog,
-        accepted_mask,
-        check_columns,
-        check_rows,
-        parse_table,
-    )
-    from therapy_outcomes.sources import read_source
-
-    raw = read_source(location).tables["clients"]  # a required table: read_source checks it
-    table, log = spec("clients"), RejectLog()
-    log.add_records(raw.unreadable)
-    check_columns(raw, table)
-    frame = parse_table(raw, table, log)
-    check_rows(raw, table, frame, parse_date_parameter(None, "as_of", default_today=True), log)
-    return frame.loc[accepted_mask(raw, log)].drop(columns=[LINE]).reset_index(drop=True)
-
-
-def check_output_folder(folder: str | Path, out: str | Path) -> None:
-    """Refuse an output ``folder`` (under ``out``) that could not be created or written.
-
-    Nothing is created: the nearest folder that exists must be a folder this user may write.
-
-    Raises
-    ------
-    ParameterError
-        ``cannot write reports to <out>: <path> is not a folder`` (or ``... is not
-        writable``).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> check_output_folder(Path(tempfile.mkdtemp()) / "clients" / "C1", "reports")
-    """
-    existing = Path(folder)
-    while not existing.exists() and existing.parent != existing:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise ParameterError(f"cannot write reports to {out}: {existing} is not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ParameterError(f"cannot write reports to {out}: {existing} is not writable")
 
 
 def render_client_report(

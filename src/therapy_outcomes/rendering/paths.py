@@ -24,7 +24,14 @@ from typing import IO, Any
 
 from therapy_outcomes.errors import ParameterError
 
-__all__ = ["MAX_ID_LENGTH", "atomic_output", "atomic_write", "notebooks_folder", "safe_id"]
+__all__ = [
+    "MAX_ID_LENGTH",
+    "atomic_output",
+    "atomic_write",
+    "check_output_folder",
+    "notebooks_folder",
+    "safe_id",
+]
 
 #: The longest ID :func:`safe_id` accepts.
 MAX_ID_LENGTH = 64
@@ -194,3 +201,28 @@ def notebooks_folder() -> Path:
     if configured:
         return Path(configured)
     return Path(__file__).resolve().parents[3] / "notebooks"
+
+
+def check_output_folder(folder: str | Path, out: str | Path) -> None:
+    """Refuse an output ``folder`` (under ``out``) that could not be created or written.
+
+    Nothing is created: the nearest folder that exists must be a folder this user may write.
+
+    Raises
+    ------
+    ParameterError
+        ``cannot write reports to <out>: <path> is not a folder`` (or ``... is not
+        writable``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_output_folder(Path(tempfile.mkdtemp()) / "clients" / "C1", "reports")
+    """
+    existing = Path(folder)
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ParameterError(f"cannot write reports to {out}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ParameterError(f"cannot write reports to {out}: {existing} is not writable")
