@@ -422,6 +422,7 @@ def _models(
                     as_of=stamp,
                     registry=ds.registry,
                     min_clients=min_clients,
+                    cache=ds.cache,
                 )
             except NotEnoughData as exc:
                 info["skipped"].append(

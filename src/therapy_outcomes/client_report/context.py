@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from therapy_outcomes import __version__
+from therapy_outcomes.caching import ResultCache
 from therapy_outcomes.client_report.progress import instrument_progress
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.goals import gas_tscores, review_status, revision_chains, smart_audit
@@ -111,6 +112,7 @@ def client_context(
     as_of: str | date | pd.Timestamp | None = None,
     audience: str = "clinician",
     alert_options: dict[str, Any] | None = None,
+    cache: ResultCache | None = None,
 ) -> ClientContext:
     """Build one client's report context.
 
@@ -126,6 +128,9 @@ def client_context(
         The client version leaves out risk alerts and anything clinician-only.
     alert_options : dict, optional
         Keyword arguments for :func:`therapy_outcomes.alerts.alerts_for_client`.
+    cache : ResultCache, optional
+        Load ``data`` with this cache (:func:`therapy_outcomes.loading.dataset.load`); the
+        alerts' models then use it too. A Dataset passed as ``data`` brings its own.
 
     Returns
     -------
@@ -154,7 +159,7 @@ def client_context(
     if audience not in AUDIENCES:
         raise ParameterError(f"audience must be one of {', '.join(AUDIENCES)}, not '{audience}'")
     stamp = report_as_of(as_of)
-    ds = data if isinstance(data, Dataset) else load(data)
+    ds = data if isinstance(data, Dataset) else load(data, cache=cache)
     clients = ds.clients[ds.clients["client_id"] == client_id]
     if clients.empty:
         raise ParameterError(f"unknown client '{client_id}': not among the accepted clients")
