@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
+import types
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +16,9 @@ from therapy_outcomes.caching import (
     LRUCache,
     ResultCache,
     dataset_key,
+    disable_shared_cache,
+    enable_shared_cache,
+    shared_cache,
 )
 from therapy_outcomes.demo import write_demo_clinic
 from therapy_outcomes.loading.dataset import load
@@ -169,3 +174,34 @@ def test_client_context_loads_with_the_cache_it_is_given(clinic):
     fresh = client_context(clinic, "C000002", as_of=AS_OF)
     pd.testing.assert_frame_equal(b.alerts, fresh.alerts)
     pd.testing.assert_frame_equal(b.progress, fresh.progress)
+
+
+def _package_functions() -> dict[str, int]:
+    return {
+        f"{name}.{attr}": id(value)
+        for name, module in list(sys.modules.items())
+        if name.startswith("therapy_outcomes")
+        for attr, value in list(vars(module).items())
+        if isinstance(value, types.FunctionType)
+    }
+
+
+def test_shared_cache_is_off_until_a_warm_kernel_switches_it_on_and_patches_nothing():
+    from therapy_outcomes.batch import kernel_state
+
+    assert shared_cache() is None
+    before = _package_functions()
+    load_before = dataset_module.load
+    try:
+        kernel_state.snapshot(caches=False)
+        assert shared_cache() is None
+        kernel_state.snapshot(caches=True)
+        cache = shared_cache()
+        assert isinstance(cache, ResultCache)
+        assert enable_shared_cache() is cache  # kept while on
+        after = _package_functions()
+        assert dataset_module.load is load_before
+        assert {k: after[k] for k in before} == before
+    finally:
+        disable_shared_cache()
+    assert shared_cache() is None
