@@ -361,3 +361,23 @@ def test_warm_kernel_shares_the_dataset_only_while_it_is_unchanged_and_asked_for
     assert changed["CLIENTS"] == first["CLIENTS"] + 1
     assert off_again["CACHE"] is False
     assert on_again["CACHE"] == [0, 1], "switching sharing off empties the cache"
+
+
+def test_papermill_command_line_runs_the_warm_engine_by_name(tmp_path):
+    import subprocess
+    import sys
+
+    probe = _notebook(
+        tmp_path,
+        "warm.ipynb",
+        "x = 1",
+        "import json\nfrom therapy_outcomes.caching import shared_cache\n"
+        'print("WARM", json.dumps(shared_cache() is not None))',
+    )
+    papermill_cli = str(Path(sys.executable).parent / "papermill")
+    for engine, warm in ((["--engine", ENGINE_NAME], True), ([], False)):
+        out = tmp_path / f"out-{warm}.ipynb"
+        command = [papermill_cli, str(probe), str(out), "--no-progress-bar", *engine]
+        done = subprocess.run(command, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert _printed(out, "WARM") is warm
