@@ -15,7 +15,7 @@ import papermill
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from therapy_outcomes.batch.engine import ENGINE_NAME, register, shutdown_all, warm_kernels
+from therapy_outcomes.batch.engine import ENGINE_NAME, register, shutdown_all
 from therapy_outcomes.batch.worker import run_job
 from therapy_outcomes.client_report.render import (
     CLIENT_NOTEBOOK,
@@ -72,8 +72,8 @@ def probe_notebook(tmp_path_factory) -> Path:
     return path
 
 
-def _run(notebook: Path, out: Path, client_id: str, fail: bool = False) -> str:
-    """Run the probe in the warm engine; the executed notebook's outputs as text."""
+def _run(notebook: Path, out: Path, client_id: str, fail: bool = False, **settings) -> str:
+    """Run the probe in the warm engine (``settings``: the engine's); the outputs as text."""
     target = out / f"{client_id}.ipynb"
     try:
         papermill.execute_notebook(
@@ -83,6 +83,7 @@ def _run(notebook: Path, out: Path, client_id: str, fail: bool = False) -> str:
             engine_name=ENGINE_NAME,
             progress_bar=False,
             kernel_name="python3",
+            **settings,
         )
     except PapermillExecutionError:
         assert fail, "only the failing run may raise"
@@ -97,10 +98,13 @@ def _pid(text: str) -> str:
 @pytest.mark.parametrize("recycle_on_error", [False, True])
 def test_nothing_of_one_notebook_reaches_the_next(probe_notebook, tmp_path, recycle_on_error):
     register()
-    with warm_kernels(max_runs=10, keep=False, recycle_on_error=recycle_on_error):
-        a = _run(probe_notebook, tmp_path, "AAA")
-        b = _run(probe_notebook, tmp_path, "BBB", fail=True)
-        c = _run(probe_notebook, tmp_path, "CCC")
+    settings = {"max_runs": 10, "recycle_on_error": recycle_on_error}
+    try:
+        a = _run(probe_notebook, tmp_path, "AAA", **settings)
+        b = _run(probe_notebook, tmp_path, "BBB", fail=True, **settings)
+        c = _run(probe_notebook, tmp_path, "CCC", **settings)
+    finally:
+        shutdown_all()
     assert _pid(a) == _pid(b), "the second notebook must run in the same (warm) kernel"
     assert "boom in BBB" in b and "secret-of-BBB" in b  # B did run part-way, then failed
     for text in (b, c):
@@ -113,8 +117,10 @@ def test_nothing_of_one_notebook_reaches_the_next(probe_notebook, tmp_path, recy
 
 def test_kernel_is_recycled_after_max_runs(probe_notebook, tmp_path):
     register()
-    with warm_kernels(max_runs=2, keep=False):
-        pids = [_pid(_run(probe_notebook, tmp_path, f"K{i}")) for i in range(3)]
+    try:
+        pids = [_pid(_run(probe_notebook, tmp_path, f"K{i}", max_runs=2)) for i in range(3)]
+    finally:
+        shutdown_all()
     assert pids[0] == pids[1] != pids[2]
 
 
@@ -210,3 +216,170 @@ def test_entry_point_loads_whichever_module_is_imported_first():
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "WarmKernelEngine"
+
+
+# --- the engine is chosen by name; nothing is patched; the shared cache -------------------
+
+
+def _notebook(folder: Path, name: str, params: str, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    first = nbformat.v4.new_code_cell(params)
+    first.metadata["tags"] = ["parameters"]
+    nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+def _printed(path: Path, tag: str) -> object:
+    """The JSON printed after ``tag`` by the executed notebook at ``path``."""
+    nb = nbformat.read(path, as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    return json.loads(re.search(rf"^{tag} (.*)$", text, re.M).group(1))
+
+
+def _warm(notebook: Path, target: Path, parameters: dict | None = None, **settings) -> Path:
+    papermill.execute_notebook(
+        str(notebook),
+        str(target),
+        parameters=parameters or {},
+        engine_name=ENGINE_NAME,
+        progress_bar=False,
+        kernel_name="python3",
+        **settings,
+    )
+    return target
+
+
+def test_default_papermill_engine_is_untouched_after_a_batch(clinic, tmp_path):
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    from therapy_outcomes.batch.api import plan_batch, render_batch
+
+    client = next(j for j in plan_batch(clinic, "2026-10") if j.kind == "client")
+    chosen = [client.parameters["client_id"]]
+    result = render_batch(clinic, "2026-10", tmp_path / "out", workers=1, clients=chosen)
+    assert result.counts == {"rendered": 1}, result.failed
+    assert papermill_engines.get_engine(None) is NBClientEngine
+    assert papermill_engines.get_engine("nbclient") is NBClientEngine
+
+
+# Every function of a therapy_outcomes module, by id; and any whose code is in another of the
+# package's files than the module it claims to come from (a wrapper put in its place).
+IDENTITIES = """\
+import json, os, sys, types
+import therapy_outcomes
+import therapy_outcomes.loading.dataset as dataset
+import therapy_outcomes.outcomes.expected_recovery as recovery
+functions = {
+    f"{name}.{attr}": value
+    for name, module in list(sys.modules.items()) if name.startswith("therapy_outcomes")
+    for attr, value in list(vars(module).items()) if isinstance(value, types.FunctionType)
+}
+root = os.path.dirname(therapy_outcomes.__file__)
+def foreign(f):
+    home = getattr(sys.modules.get(f.__module__), "__file__", None)
+    return f.__code__.co_filename.startswith(root) and f.__code__.co_filename != home
+print("IDS", json.dumps({key: id(f) for key, f in functions.items()}))
+print("WRAPPED", json.dumps(sorted(k for k, f in functions.items() if foreign(f))))
+print("LOAD", json.dumps([id(dataset.load), id(recovery.fit_expected_recovery)]))
+import os; print("PID", json.dumps(os.getpid()))
+"""
+
+
+def test_no_function_of_the_package_is_replaced_in_a_warm_kernel(clinic, tmp_path):
+    probe = _notebook(tmp_path, "identities.ipynb", "x = 1", IDENTITIES)
+    register()
+    try:
+        before = _warm(probe, tmp_path / "before.ipynb")
+        result = run_job(_job("C000002", clinic))  # the same thread: the same warm kernel
+        assert result["status"] == "rendered", result["error"]
+        after = _warm(probe, tmp_path / "after.ipynb")
+    finally:
+        shutdown_all()
+    assert _printed(before, "PID") == _printed(after, "PID")
+    assert _printed(before, "LOAD") == _printed(after, "LOAD")
+    ids_before, ids_after = _printed(before, "IDS"), _printed(after, "IDS")
+    assert "therapy_outcomes.loading.dataset.load" in ids_before
+    assert len(ids_after) > len(ids_before)  # the report imported more of the package
+    assert {k: ids_after[k] for k in ids_before} == ids_before
+    assert _printed(before, "WRAPPED") == _printed(after, "WRAPPED") == []
+
+
+LOAD_TWICE = """\
+import json, os
+import pandas as pd
+from therapy_outcomes.caching import shared_cache
+from therapy_outcomes.loading.dataset import load
+cache = shared_cache()
+ds = load(data, as_of=as_of, cache=cache)
+on = cache is not None
+print("CACHE", json.dumps(on and [cache.datasets.hits, cache.datasets.misses]))
+print("MINE", json.dumps(ds.cache is cache))
+print("CLIENTS", json.dumps(len(ds.clients)))
+print("DIGEST", json.dumps(int(pd.util.hash_pandas_object(ds.scores).sum())))
+print("PID", json.dumps(os.getpid()))
+"""
+
+
+def test_warm_kernel_shares_the_dataset_only_while_it_is_unchanged_and_asked_for(clinic, tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(clinic, data)
+    probe = _notebook(tmp_path, "load.ipynb", 'data = ""\nas_of = ""', LOAD_TWICE)
+    params = {"data": str(data), "as_of": AS_OF}
+    register()
+    runs = []
+
+    def run(share_data: bool) -> dict:
+        target = _warm(probe, tmp_path / f"run{len(runs)}.ipynb", params, share_data=share_data)
+        runs.append(target)
+        return {tag: _printed(target, tag) for tag in ("CACHE", "MINE", "CLIENTS", "DIGEST", "PID")}
+
+    try:
+        off = run(share_data=False)  # a new kernel told not to share: no cache at all
+        first = run(share_data=True)
+        second = run(share_data=True)
+        clients = (data / "clients.csv").read_text()
+        last = clients.strip().splitlines()[-1]
+        (data / "clients.csv").write_text(clients + "C999999" + last[last.index(",") :] + "\n")
+        changed = run(share_data=True)
+        off_again = run(share_data=False)
+        on_again = run(share_data=True)
+    finally:
+        shutdown_all()
+    assert len({r["PID"] for r in (off, first, second, changed, off_again, on_again)}) == 1
+    assert off["CACHE"] is False and off["MINE"] is True  # no cache: ds.cache is None too
+    assert first["CACHE"] == [0, 1] and first["MINE"] is True
+    assert second["CACHE"] == [1, 1], "the second load must come from the cache"
+    assert (second["CLIENTS"], second["DIGEST"]) == (first["CLIENTS"], first["DIGEST"])
+    assert changed["CACHE"] == [1, 2], "a changed file must be read again"
+    assert changed["CLIENTS"] == first["CLIENTS"] + 1
+    assert off_again["CACHE"] is False
+    assert on_again["CACHE"] == [0, 1], "switching sharing off empties the cache"
+
+
+def test_papermill_command_line_runs_the_warm_engine_by_name(tmp_path):
+    import subprocess
+    import sys
+
+    probe = _notebook(
+        tmp_path,
+        "warm.ipynb",
+        "x = 1",
+        "import json\nfrom therapy_outcomes.caching import shared_cache\n"
+        'print("WARM", json.dumps(shared_cache() is not None))',
+    )
+    papermill_cli = str(Path(sys.executable).parent / "papermill")
+    for engine, warm in ((["--engine", ENGINE_NAME], True), ([], False)):
+        out = tmp_path / f"out-{warm}.ipynb"
+        command = [papermill_cli, str(probe), str(out), "--no-progress-bar", *engine]
+        done = subprocess.run(command, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert _printed(out, "WARM") is warm

@@ -209,6 +209,35 @@ def test_a_missing_notebook_is_a_parameter_error(tmp_path):
         render_notebook(tmp_path / "nope.ipynb", {}, out_html=tmp_path / "r.html")
 
 
+def test_an_unknown_engine_is_a_parameter_error(tmp_path):
+    with pytest.raises(ParameterError, match=r"^no papermill engine is called 'nope'$"):
+        render_notebook(FIGURE_REPORT, PARAMS, out_html=tmp_path / "r.html", engine_name="nope")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_engine_chosen_by_name_renders_the_same_report(tmp_path):
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    from therapy_outcomes.batch.engine import ENGINE_NAME, register, shutdown_all
+
+    params = {**PARAMS, "data_dir": str(tmp_path)}
+    fresh = render_notebook(FIGURE_REPORT, params, out_html=tmp_path / "fresh" / "r.html")
+    register()
+    try:
+        warm = render_notebook(
+            FIGURE_REPORT,
+            params,
+            out_html=tmp_path / "warm" / "r.html",
+            engine_name=ENGINE_NAME,
+            engine_options={"max_runs": 1, "share_data": False},
+        )
+    finally:
+        shutdown_all()
+    assert warm.html.read_text(encoding="utf-8") == fresh.html.read_text(encoding="utf-8")
+    assert warm.glue == fresh.glue
+    assert papermill_engines.get_engine(None) is NBClientEngine
+
+
 # -- display.show and the HTML conversion, without a kernel ----------------------------------
 def _figure() -> go.Figure:
     fig = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))

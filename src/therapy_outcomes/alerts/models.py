@@ -104,6 +104,7 @@ def recovery_models(
                     as_of=as_of,
                     registry=ds.registry,
                     min_clients=min_clients,
+                    cache=ds.cache,
                 )
             except NotEnoughData as exc:
                 skipped.append({"kind": "not_on_track", "instrument": code, "reason": str(exc)})

@@ -8,26 +8,32 @@ reuses it. Before every notebook it wipes the kernel's user state (:data:`RESET_
 environment as they were when the kernel started, and the execution counter back to 1
 (:func:`therapy_outcomes.batch.kernel_state.clean`). Module state (plotly template and
 renderer, pandas options, random seeds) is set by ``setup_notebook()`` in the first cell of
-every report notebook. The only
-state a kernel keeps on purpose is dataset-wide: the loaded dataset and the fitted
-expected-recovery models, the same for every report (``share_data``, see :func:`warm_kernels`).
+every report notebook. The only state a kernel keeps on purpose is dataset-wide: with
+``share_data`` the kernel's shared cache (:func:`therapy_outcomes.caching.shared_cache`) is
+on, and report notebooks that pass it to ``load`` reuse the loaded dataset and the fitted
+expected-recovery models, the same for every report.
 
 The kernel is recycled (shut down, a new one started on the next run) after ``max_runs``
-notebooks, after any notebook in which a cell failed, and after a timeout or a dead kernel, so
-nothing of a failed run is ever carried into the next one.
+notebooks, after any notebook in which a cell failed (``recycle_on_error``), and after a
+timeout or a dead kernel, so nothing of a failed run is ever carried into the next one.
 
-The engine is registered with papermill as ``therapy_outcomes_warm`` (entry point
-``papermill.engine``; ``papermill --engine therapy_outcomes_warm`` or
-``execute_notebook(..., engine_name="therapy_outcomes_warm")``). :func:`warm_kernels` also
-makes :class:`DefaultEngine` papermill's default engine, warm inside the block only, so that
-:func:`therapy_outcomes.rendering.execute.render_notebook` uses the warm kernel unchanged.
+The engine is chosen by name: it is registered with papermill as ``therapy_outcomes_warm``
+(:data:`ENGINE_NAME`; entry point ``papermill.engine``, or :func:`register` from a source
+tree), and papermill's default engine is left alone. From the command line,
+``papermill in.ipynb out.ipynb --engine therapy_outcomes_warm``; from Python,
+``papermill.execute_notebook(..., engine_name="therapy_outcomes_warm", max_runs=10)`` or
+``render_notebook(..., engine_name=ENGINE_NAME, engine_options={"max_runs": 10})``. The
+settings ``max_runs``, ``recycle_on_error`` and ``share_data`` are keyword arguments of each
+call (papermill passes its extra keyword arguments on to the engine).
 
 Examples
 --------
 >>> from therapy_outcomes.batch.engine import WarmKernelEngine, register
 >>> register()
->>> from papermill.engines import papermill_engines
+>>> from papermill.engines import NBClientEngine, papermill_engines
 >>> papermill_engines.get_engine("therapy_outcomes_warm") is WarmKernelEngine
+True
+>>> papermill_engines.get_engine(None) is NBClientEngine
 True
 """
 
@@ -39,21 +45,23 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import Engine, NBClientEngine, papermill_engines
+from papermill.engines import Engine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
+from therapy_outcomes.rendering.kernels import IPC_SUPPORTED, ipc_kernel_manager
+
 __all__ = [
+    "DEFAULT_MAX_RUNS",
     "ENGINE_NAME",
     "RESET_CODE",
     "SNAPSHOT_CODE",
     "WarmKernel",
     "WarmKernelEngine",
     "register",
-    "warm_kernels",
+    "shutdown_all",
 ]
 
 #: Name of the engine in papermill's registry.
@@ -65,8 +73,11 @@ DEFAULT_MAX_RUNS = 50
 SNAPSHOT_CODE = (
     "import therapy_outcomes.batch.kernel_state as _ks\n_ks.snapshot(caches={caches!r})\ndel _ks"
 )
-#: Run silently in the kernel before each later notebook; ``{cwd!r}`` filled in.
-RESET_CODE = "import therapy_outcomes.batch.kernel_state as _ks\n_ks.clean({cwd!r})"
+#: Run silently in the kernel before each later notebook; ``{cwd!r}`` and ``{caches!r}``
+#: filled in.
+RESET_CODE = (
+    "import therapy_outcomes.batch.kernel_state as _ks\n_ks.clean({cwd!r}, caches={caches!r})"
+)
 
 _local = threading.local()
 
@@ -86,14 +97,13 @@ class WarmKernel:
         return self.km is not None
 
     def manager_class(self) -> type:
-        from therapy_outcomes.rendering.execute import _ipc_kernel_manager
-
-        if os.name != "posix":  # pragma: no cover
+        """The kernel manager for a new kernel: Unix sockets in a private folder of its own."""
+        if not IPC_SUPPORTED:  # pragma: no cover
             from jupyter_client.manager import AsyncKernelManager
 
             return AsyncKernelManager
         self._sockets = tempfile.mkdtemp(prefix="to-warm-kernel-")
-        return _ipc_kernel_manager(self._sockets)
+        return ipc_kernel_manager(self._sockets)
 
     def run_silently(self, code: str, timeout: float) -> None:
         """Run ``code`` in the kernel, no output, no history; raise when it fails."""
@@ -150,7 +160,11 @@ def _has_error(nb: Any) -> bool:
 
 
 class WarmKernelEngine(Engine):
-    """papermill engine: runs every notebook in this thread's warm kernel (see module)."""
+    """papermill engine: runs every notebook in this thread's warm kernel (see module).
+
+    Besides papermill's own arguments, :meth:`execute_managed_notebook` takes the engine's
+    settings as keyword arguments of ``papermill.execute_notebook``.
+    """
 
     @classmethod
     def execute_managed_notebook(
@@ -162,13 +176,36 @@ class WarmKernelEngine(Engine):
         stderr_file: Any = None,
         start_timeout: float = 60,
         execution_timeout: float | None = None,
+        *,
+        max_runs: int = DEFAULT_MAX_RUNS,
+        recycle_on_error: bool = True,
+        share_data: bool = True,
         **kwargs: Any,
     ) -> Any:
-        settings = getattr(_local, "settings", None) or {}
-        max_runs = settings.get("max_runs", DEFAULT_MAX_RUNS)
+        """Run ``nb_man``'s notebook in the warm kernel for ``kernel_name``.
+
+        Parameters
+        ----------
+        max_runs : int
+            Notebooks a kernel runs before it is replaced (counted from its start).
+        recycle_on_error : bool
+            Replace the kernel after a notebook in which a cell failed (the reset alone also
+            clears a failed run; recycling is the belt to its braces).
+        share_data : bool
+            Let this notebook use the kernel's shared cache: the loaded dataset and the
+            fitted expected-recovery models of earlier notebooks (dataset-wide results, the
+            same for every report; each notebook gets its own copy of the tables).
+            ``False`` switches the cache off and empties it.
+
+        Other parameters are papermill's; a ``kernel_manager_class`` is ignored (the warm
+        kernel keeps its own private sockets).
+        """
+        if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
+            raise ValueError(f"max_runs must be a whole number of at least 1, not {max_runs!r}")
         kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-        kwargs.pop("kernel_manager_class", None)  # the warm kernel keeps its own sockets
+        kwargs.pop("kernel_manager_class", None)
         kernel = _kernels().setdefault(kernel_name, WarmKernel(kernel_name, max_runs))
+        kernel.max_runs = max_runs
         final = merge_kwargs(
             kwargs,
             timeout=execution_timeout,
@@ -188,11 +225,11 @@ class WarmKernelEngine(Engine):
                 kernel.km = client.km
                 client.start_new_kernel()
                 kernel.kc = client.start_new_kernel_client()
-                code = SNAPSHOT_CODE.format(caches=settings.get("share_data", True))
-                kernel.run_silently(code, timeout=start_timeout)
+                code = SNAPSHOT_CODE.format(caches=bool(share_data))
             else:
                 client.kc = kernel.kc
-                kernel.run_silently(RESET_CODE.format(cwd=os.getcwd()), timeout=start_timeout)
+                code = RESET_CODE.format(cwd=os.getcwd(), caches=bool(share_data))
+            kernel.run_silently(code, timeout=start_timeout)
             client.execute(cleanup_kc=False)
         except BaseException:
             kernel.km = kernel.km or client.km
@@ -201,25 +238,18 @@ class WarmKernelEngine(Engine):
             raise
         kernel.km, kernel.kc = client.km, client.kc
         kernel.runs += 1
-        failed = settings.get("recycle_on_error", True) and _has_error(nb_man.nb)
+        failed = recycle_on_error and _has_error(nb_man.nb)
         if failed or kernel.runs >= kernel.max_runs:
             kernel.shutdown()
         return nb_man.nb
 
 
-class DefaultEngine(WarmKernelEngine):
-    """papermill's default engine in a batch worker: warm inside :func:`warm_kernels`, else
-    papermill's own engine (a fresh kernel per notebook)."""
-
-    @classmethod
-    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
-        if getattr(_local, "settings", None) is None:
-            return NBClientEngine.execute_managed_notebook(nb_man, kernel_name, **kwargs)
-        return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
-
-
 def register() -> None:
-    """Register :class:`WarmKernelEngine` with papermill as :data:`ENGINE_NAME` (idempotent)."""
+    """Register :class:`WarmKernelEngine` with papermill as :data:`ENGINE_NAME` (idempotent).
+
+    Needed only where the package's entry point is not installed (a source tree on
+    ``PYTHONPATH``); papermill's default engine is not touched.
+    """
     papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
 
 
@@ -228,48 +258,3 @@ def shutdown_all() -> None:
     for kernel in _kernels().values():
         kernel.shutdown()
     _kernels().clear()
-
-
-@contextlib.contextmanager
-def warm_kernels(
-    max_runs: int = DEFAULT_MAX_RUNS,
-    *,
-    keep: bool = True,
-    recycle_on_error: bool = True,
-    share_data: bool = True,
-) -> Iterator[None]:
-    """Within the block, papermill's default engine runs notebooks in this thread's warm kernel.
-
-    Parameters
-    ----------
-    max_runs : int
-        Notebooks per kernel before it is replaced.
-    keep : bool
-        Keep the kernels running after the block (a worker process reuses them); ``False``
-        shuts them down.
-    recycle_on_error : bool
-        Replace the kernel after a notebook in which a cell failed (the reset alone also
-        clears a failed run; recycling is the belt to its braces).
-    share_data : bool
-        Let a kernel keep the loaded dataset and the fitted expected-recovery models between
-        notebooks (:func:`therapy_outcomes.batch.kernel_state.install_caches`): dataset-wide
-        results, the same for every report; each notebook gets its own copy of the tables.
-    """
-    if max_runs < 1:
-        raise ValueError("max_runs must be at least 1")
-    register()
-    papermill_engines.register(None, DefaultEngine)
-    previous = getattr(_local, "settings", None)
-    _local.settings = {
-        "max_runs": max_runs,
-        "recycle_on_error": recycle_on_error,
-        "share_data": share_data,
-    }
-    for kernel in _kernels().values():
-        kernel.max_runs = max_runs
-    try:
-        yield
-    finally:
-        _local.settings = previous
-        if not keep:
-            shutdown_all()

@@ -2,10 +2,10 @@
 
 :func:`run_job` is what a local worker process or a Dask worker executes. It renders the job
 with :func:`therapy_outcomes.rendering.execute.render_notebook` in this thread's warm kernel
-(:func:`therapy_outcomes.batch.engine.warm_kernels`) into a private temporary folder, reads
-the files back and removes the folder. The notebook and the dataset may come as bytes (a Dask
-worker on another machine): they are unpacked once per worker into a cache folder named by
-their hash.
+(the papermill engine :data:`therapy_outcomes.batch.engine.ENGINE_NAME`, asked for by name)
+into a private temporary folder, reads the files back and removes the folder. The notebook
+and the dataset may come as bytes (a Dask worker on another machine): they are unpacked once
+per worker into a cache folder named by their hash.
 
 Examples
 --------
@@ -102,7 +102,10 @@ def run_job(
     """Render one job (a dict of :class:`therapy_outcomes.batch.jobs.Job` fields).
 
     ``spec["notebook_bundle"]`` (optional) carries the notebook as bytes, ``data_bundle`` the
-    dataset; without them the paths in the spec are used as they are.
+    dataset; without them the paths in the spec are used as they are. The warm kernel is
+    replaced after ``max_runs`` notebooks and after a notebook with a failed cell; it shares
+    the loaded dataset and the fitted models between notebooks (``share_data``, see
+    :class:`therapy_outcomes.batch.engine.WarmKernelEngine`).
 
     Returns
     -------
@@ -110,7 +113,7 @@ def run_job(
         ``job_id``, ``status`` (``rendered`` or ``failed``), ``seconds``, ``error`` and
         ``files`` (output name -> bytes; empty when failed).
     """
-    from therapy_outcomes.batch.engine import warm_kernels
+    from therapy_outcomes.batch.engine import ENGINE_NAME, register
     from therapy_outcomes.rendering.execute import render_notebook
 
     started = time.perf_counter()
@@ -125,17 +128,19 @@ def run_job(
             params["data"] = str(unpack(data_bundle))
         outputs = spec["outputs"]
         html = out / outputs["html"]
-        with warm_kernels(max_runs):
-            render_notebook(
-                notebook,
-                params,
-                out_html=html,
-                out_notebook=out / outputs["notebook"],
-                pdf=out / outputs["pdf"] if "pdf" in outputs else None,
-                pdf_header=spec.get("pdf_header", ""),
-                plotly_js="shared",
-                title=spec.get("title"),
-            )
+        register()  # the engine by name, also where the entry point is not installed
+        render_notebook(
+            notebook,
+            params,
+            out_html=html,
+            out_notebook=out / outputs["notebook"],
+            pdf=out / outputs["pdf"] if "pdf" in outputs else None,
+            pdf_header=spec.get("pdf_header", ""),
+            plotly_js="shared",
+            title=spec.get("title"),
+            engine_name=ENGINE_NAME,
+            engine_options={"max_runs": max_runs, "recycle_on_error": True, "share_data": True},
+        )
         result["files"] = {name: (out / rel).read_bytes() for name, rel in outputs.items()}
         result["status"] = "rendered"
     except Exception as exc:  # one report failing never stops the batch

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from therapy_outcomes import __version__
+from therapy_outcomes.caching import ResultCache
 from therapy_outcomes.client_report.progress import instrument_progress
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.goals import gas_tscores, review_status, revision_chains, smart_audit
@@ -142,6 +143,7 @@ def client_context(
     as_of: str | date | pd.Timestamp | None = None,
     audience: str = "clinician",
     alert_options: dict[str, Any] | None = None,
+    cache: ResultCache | None = None,
 ) -> ClientContext:
     """Build one client's report context.
 
@@ -157,6 +159,9 @@ def client_context(
         The client version leaves out risk alerts and anything clinician-only.
     alert_options : dict, optional
         Keyword arguments for :func:`therapy_outcomes.alerts.alerts_for_client`.
+    cache : ResultCache, optional
+        Load ``data`` with this cache (:func:`therapy_outcomes.loading.dataset.load`); the
+        alerts' models then use it too. A Dataset passed as ``data`` brings its own.
 
     Returns
     -------
@@ -185,10 +190,8 @@ def client_context(
     if audience not in AUDIENCES:
         raise ParameterError(f"audience must be one of {', '.join(AUDIENCES)}, not '{audience}'")
     stamp = report_as_of(as_of)
-    ds = data if isinstance(data, Dataset) else load(data)
+    ds = data if isinstance(data, Dataset) else load(data, cache=cache)
     client = find_client(ds.clients, client_id, stamp)
-    start = client.get("episode_start")
-    start = client["referred_on"] if start is None or pd.isna(start) else start
     tables = {
         name: _mine(getattr(ds, name), client_id, column, stamp)
         for name, column in CLIENT_TABLES.items()

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from therapy_outcomes import __version__
+from therapy_outcomes.caching import ResultCache
 from therapy_outcomes.change.pairs import first_last_pairs
 from therapy_outcomes.cohort_report.reliability import reliabilities
 from therapy_outcomes.cohort_report.significance import hlm_pairs, significance_of_pairs
@@ -111,6 +112,7 @@ def cohort_context(
     reliability: dict[str, float] | float | None = None,
     cutoff_type: str = "fixed",
     min_cell: int = 5,
+    cache: ResultCache | None = None,
 ) -> CohortContext:
     """Select a cohort and compute each instrument's pairs and clinical significance.
 
@@ -134,6 +136,9 @@ def cohort_context(
         mean (``b``/``c`` need functional-population norms, which datasets do not hold).
     min_cell : int
         Smallest count shown; smaller groups are merged into ``"other"``.
+    cache : ResultCache, optional
+        Share the loaded dataset between reports (:func:`therapy_outcomes.caching.shared_cache`
+        in a warm batch kernel; ``None``: load afresh).
 
     Returns
     -------
@@ -169,7 +174,7 @@ def cohort_context(
     t0, t1 = parse_date_parameter(start, "start"), parse_date_parameter(end, "end")
     if t0 is not None and t1 is not None and t1 < t0:
         raise ParameterError(f"end {t1.date()} is before start {t0.date()}")
-    ds = data if isinstance(data, Dataset) else load(data)
+    ds = data if isinstance(data, Dataset) else load(data, cache=cache)
     if group_by is not None and group_by not in ds.clients.columns:
         raise ParameterError(
             f"group_by '{group_by}' is not a column of clients "

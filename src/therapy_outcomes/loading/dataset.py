@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from therapy_outcomes.caching import ResultCache
 from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.instruments import Registry, default_registry
 from therapy_outcomes.loading import administrations as adm
@@ -70,6 +71,9 @@ class Dataset:
         Where the data came from (for a database, the URL without its password).
     input_hash : str
         SHA-256 over the raw input files, for provenance.
+    cache : ResultCache or None
+        The cache it was loaded with (``load(..., cache=)``), for what is computed from it
+        (the alerts' models); not part of comparisons.
     """
 
     clients: pd.DataFrame
@@ -87,6 +91,7 @@ class Dataset:
     registry: Registry = field(repr=False)
     source: Path | str = field(default_factory=Path)
     input_hash: str = ""
+    cache: ResultCache | None = field(default=None, repr=False, compare=False)
 
     @functools.cached_property
     def responses(self) -> pd.DataFrame:
@@ -110,6 +115,7 @@ def load(
     as_of: str | date | pd.Timestamp | None = None,
     instruments: str | Path | None = None,
     registry: Registry | None = None,
+    cache: ResultCache | None = None,
 ) -> Dataset:
     """Load, validate and score a dataset.
 
@@ -127,6 +133,10 @@ def load(
         folder are picked up without asking.
     registry : Registry, optional
         Start from this registry instead of the shipped definitions.
+    cache : ResultCache, optional
+        Keep the loaded dataset here and reuse it while the input files, the options and
+        today's date stay the same (:mod:`therapy_outcomes.caching`); every call gets its own
+        copy of the tables. The dataset remembers the cache (``Dataset.cache``).
 
     Returns
     -------
@@ -150,6 +160,8 @@ def load(
     >>> bool((ds.counts["read"] == ds.counts["accepted"] + ds.counts["rejected"]).all())
     True
     """
+    if cache is not None:
+        return cache.dataset(load, path, as_of=as_of, instruments=instruments, registry=registry)
     stamp = _as_of(as_of)
     raws = read_source(path)
     source: Path | str = raws.location if raws.location is not None else _redacted(str(path))

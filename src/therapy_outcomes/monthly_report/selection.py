@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from therapy_outcomes import __version__
+from therapy_outcomes.caching import ResultCache
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.loading.dataset import Dataset, load
 from therapy_outcomes.monthly_report.render import AUDIENCES, check_month
@@ -65,8 +66,12 @@ def monthly_context(
     therapist: str | None = None,
     audience: str = "service",
     min_cell: int = 5,
+    cache: ResultCache | None = None,
 ) -> MonthlyContext:
     """Load the data and cut it to the scope.
+
+    ``cache`` shares the loaded dataset between reports (a warm batch kernel passes
+    :func:`therapy_outcomes.caching.shared_cache`; ``None`` loads afresh).
 
     Raises
     ------
@@ -87,7 +92,7 @@ def monthly_context(
     check_month(month)
     if audience not in AUDIENCES:
         raise ParameterError(f"audience must be one of {', '.join(AUDIENCES)}, not '{audience}'")
-    ds = data if isinstance(data, Dataset) else load(data)
+    ds = data if isinstance(data, Dataset) else load(data, cache=cache)
     period = pd.Period(month, freq="M")
     if period.start_time > ds.as_of:
         raise ParameterError(f"month {month} is after the dataset's as-of date {ds.as_of.date()}")

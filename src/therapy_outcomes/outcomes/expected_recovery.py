@@ -77,6 +77,7 @@ import pandas as pd
 from scipy.stats import norm
 from statsmodels.regression.mixed_linear_model import MixedLM
 
+from therapy_outcomes.caching import ResultCache
 from therapy_outcomes.errors import TherapyOutcomesError
 from therapy_outcomes.instruments import Registry, default_registry
 
@@ -522,6 +523,7 @@ def fit_expected_recovery(
     max_session: int = 20,
     as_of: Any = None,
     registry: Registry | None = None,
+    cache: ResultCache | None = None,
 ) -> ExpectedRecoveryModel:
     """Fit an expected-recovery model (Finch, Lambert & Schaalje 2001 form) to routine data.
 
@@ -550,6 +552,9 @@ def fit_expected_recovery(
     registry : Registry, optional
         Where to look up the instrument (default: the shipped definitions; pass
         ``Dataset.registry``).
+    cache : ResultCache, optional
+        Reuse a model fitted on the same scores, sessions, options and registry object, and
+        keep this one (:mod:`therapy_outcomes.caching`; pass ``Dataset.cache``).
 
     Returns
     -------
@@ -589,6 +594,17 @@ def fit_expected_recovery(
     >>> bool(model.bound(16, 4, 95) > model.bound(16, 4, 90) > mean)
     True
     """
+    if cache is not None:
+        return cache.model(
+            fit_expected_recovery,
+            scores,
+            sessions,
+            instrument=instrument,
+            min_clients=min_clients,
+            max_session=max_session,
+            as_of=as_of,
+            registry=registry,
+        )
     if isinstance(min_clients, bool) or not isinstance(min_clients, numbers.Integral):
         raise ValueError(f"min_clients must be a whole number, not {min_clients!r}")
     if min_clients < 3:

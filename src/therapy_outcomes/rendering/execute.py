@@ -1,7 +1,8 @@
 """Run a parameterized notebook and write its report: executed notebook, HTML and PDF.
 
-:func:`render_notebook` executes the notebook with papermill (in this process, one kernel per
-call), scrubs the executed notebook of this machine's paths, user and host names
+:func:`render_notebook` executes the notebook with papermill (by default one new kernel per
+call, on private Unix sockets, :mod:`.kernels`; or in an engine chosen by name, such as the
+batch's warm kernels), scrubs the executed notebook of this machine's paths, user and host names
 (:mod:`.scrub`), reads its glued values (:mod:`.glue`), renders the HTML page (:mod:`.html`)
 and, when asked, the PDF (:mod:`.pdf`). Every file is written atomically and only after all
 of them were made, so a failed run leaves nothing under the final names.
@@ -12,11 +13,11 @@ failing cell and the error's name and message (never the traceback).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import keyword
 import math
 import os
-import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from typing import Any, Literal
 from therapy_outcomes.errors import ParameterError, TherapyOutcomesError
 from therapy_outcomes.rendering.glue import read_glue
 from therapy_outcomes.rendering.html import copy_plotly_js, notebook_to_html
+from therapy_outcomes.rendering.kernels import IPC_SUPPORTED, ipc_kernel_manager
 from therapy_outcomes.rendering.paths import atomic_write
 from therapy_outcomes.rendering.scrub import Scrubber
 
@@ -133,33 +135,6 @@ def check_parameters(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
     return dict(parameters)
 
 
-def _ipc_kernel_manager(folder: str) -> type:
-    """A kernel manager that talks to its kernel over Unix sockets in ``folder`` (0700).
-
-    The default is TCP on localhost, unencrypted, which any local user can reach (ipykernel
-    warns about it); sockets in a private folder are reachable by this user only.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum, default
-
-    class IPCKernelManager(AsyncKernelManager):
-        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-
-        @default("ip")
-        def _ip_default(self) -> str:
-            return os.path.join(folder, "kernel")
-
-        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-            # The kernel's own log lines (such as the KeyboardInterrupt it reports when it is
-            # interrupted before shutdown) would land on the user's terminal; cell errors
-            # reach us through the messaging channel instead.
-            kw.setdefault("stderr", subprocess.DEVNULL)
-            kw.setdefault("stdout", subprocess.DEVNULL)
-            await super()._async_launch_kernel(kernel_cmd, **kw)
-
-    return IPCKernelManager
-
-
 def _source_cell(notebook: Path, source: str) -> tuple[int | None, str | None]:
     """Position (1-based) and id of the cell of ``notebook`` whose source is ``source``."""
     try:
@@ -188,6 +163,17 @@ def _drop_default_parameters(nb: Any) -> None:
             cell.outputs = []
 
 
+def _engine(engine_name: str | None) -> Any:
+    """papermill's engine called ``engine_name`` (``None``: its default), or ParameterError."""
+    from papermill.engines import papermill_engines
+    from papermill.exceptions import PapermillException
+
+    try:
+        return papermill_engines.get_engine(engine_name)
+    except PapermillException:
+        raise ParameterError(f"no papermill engine is called '{engine_name}'") from None
+
+
 def _execute(
     notebook: Path,
     parameters: dict[str, Any],
@@ -196,19 +182,28 @@ def _execute(
     cwd: Path,
     timeout: float,
     scrubber: Scrubber,
+    engine_name: str | None,
+    engine_options: Mapping[str, Any],
 ) -> Any:
     import papermill
+    from papermill.engines import NBClientEngine
     from papermill.exceptions import PapermillExecutionError
 
+    # papermill's own engine starts a kernel per call: give it private sockets. Other
+    # engines (the batch's warm kernels) start and keep their kernels themselves.
+    engine = _engine(engine_name)
+    one_kernel_per_call = isinstance(engine, type) and issubclass(engine, NBClientEngine)
     try:
-        with tempfile.TemporaryDirectory(prefix="to-kernel-") as sockets:
-            extra = (
-                {"kernel_manager_class": _ipc_kernel_manager(sockets)} if os.name == "posix" else {}
-            )
+        with contextlib.ExitStack() as stack:
+            extra = dict(engine_options)
+            if one_kernel_per_call and IPC_SUPPORTED:
+                sockets = stack.enter_context(tempfile.TemporaryDirectory(prefix="to-kernel-"))
+                extra["kernel_manager_class"] = ipc_kernel_manager(sockets)
             return papermill.execute_notebook(
                 str(notebook),
                 None,  # nothing written by papermill: we write the scrubbed notebook ourselves
                 parameters=parameters,
+                engine_name=engine_name,
                 kernel_name=kernel_name,
                 cwd=str(cwd),
                 progress_bar=False,
@@ -245,6 +240,8 @@ def render_notebook(
     cwd: str | os.PathLike[str] | None = None,
     timeout: float = 300,
     title: str | None = None,
+    engine_name: str | None = None,
+    engine_options: Mapping[str, Any] | None = None,
 ) -> RenderResult:
     """Execute ``notebook`` with ``parameters`` and write its report.
 
@@ -275,6 +272,13 @@ def render_notebook(
     title : str, optional
         Title of the HTML page and the PDF; by default the notebook's ``metadata.title``,
         else the notebook's file name without ``.ipynb``.
+    engine_name : str, optional
+        The papermill engine that runs the notebook, by its registered name (such as
+        :data:`therapy_outcomes.batch.engine.ENGINE_NAME`, warm kernels); by default
+        papermill's own, a new kernel for this call.
+    engine_options : mapping, optional
+        Keyword arguments papermill passes on to the engine (for the warm engine:
+        ``max_runs``, ``recycle_on_error``, ``share_data``).
 
     Returns
     -------
@@ -283,7 +287,8 @@ def render_notebook(
     Raises
     ------
     ParameterError
-        A parameter that is not JSON-like, or a notebook that does not exist.
+        A parameter that is not JSON-like, a notebook that does not exist, or an engine
+        papermill does not know.
     ReportExecutionError
         A cell raised, timed out or the kernel died; no file is written.
     """
@@ -304,7 +309,14 @@ def render_notebook(
 
     t = time.perf_counter()
     executed = _execute(
-        source, params, kernel_name=kernel_name, cwd=kernel_cwd, timeout=timeout, scrubber=scrubber
+        source,
+        params,
+        kernel_name=kernel_name,
+        cwd=kernel_cwd,
+        timeout=timeout,
+        scrubber=scrubber,
+        engine_name=engine_name,
+        engine_options=engine_options or {},
     )
     timings["execute"] = time.perf_counter() - t
 
