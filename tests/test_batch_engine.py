@@ -256,6 +256,7 @@ def _warm(notebook: Path, target: Path, parameters: dict | None = None, **settin
     return target
 
 
+@pytest.mark.kernel
 def test_default_papermill_engine_is_untouched_after_a_batch(clinic, tmp_path):
     from papermill.engines import NBClientEngine, papermill_engines
 
@@ -292,6 +293,7 @@ import os; print("PID", json.dumps(os.getpid()))
 """
 
 
+@pytest.mark.kernel
 def test_no_function_of_the_package_is_replaced_in_a_warm_kernel(clinic, tmp_path):
     probe = _notebook(tmp_path, "identities.ipynb", "x = 1", IDENTITIES)
     register()
@@ -327,6 +329,7 @@ print("PID", json.dumps(os.getpid()))
 """
 
 
+@pytest.mark.kernel
 def test_warm_kernel_shares_the_dataset_only_while_it_is_unchanged_and_asked_for(clinic, tmp_path):
     import shutil
 
@@ -365,6 +368,7 @@ def test_warm_kernel_shares_the_dataset_only_while_it_is_unchanged_and_asked_for
     assert on_again["CACHE"] == [0, 1], "switching sharing off empties the cache"
 
 
+@pytest.mark.kernel
 def test_papermill_command_line_runs_the_warm_engine_by_name(tmp_path):
     import subprocess
     import sys

@@ -241,6 +241,7 @@ def test_spss_files_without_the_spss_extra(tmp_path):
     )
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_a_pdf_report_without_the_pdf_extra(tiny, tmp_path):
     out_dir = tmp_path / "reports"

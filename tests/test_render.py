@@ -215,6 +215,7 @@ def test_an_unknown_engine_is_a_parameter_error(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.kernel
 def test_an_engine_chosen_by_name_renders_the_same_report(tmp_path):
     from papermill.engines import NBClientEngine, papermill_engines
 
