@@ -68,6 +68,19 @@ def test_import_redcap_and_unreadable_source(tmp_path: Path) -> None:
     assert isinstance(result.exception, DatasetReadError)  # exit 2 through the main entry
 
 
+def test_import_from_a_database_url(tmp_path: Path, tiny: Path) -> None:
+    # a database has no folder of instrument definitions to copy along
+    from therapy_outcomes.sources.sql_copy import copy_to_sql
+
+    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    copy_to_sql(tiny, url)
+    out = tmp_path / "clinic"
+    result = invoke("import", url, "--out", str(out), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert "All rows accepted." in result.output
+    pd.testing.assert_frame_equal(load(out, as_of=AS_OF).scores, load(tiny, as_of=AS_OF).scores)
+
+
 def test_export_research_with_key_from_environment(tmp_path: Path) -> None:
     from therapy_outcomes.demo import write_demo_clinic
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pandas as pd
 import pytest
 
@@ -155,6 +157,28 @@ def test_excel_workbook_with_date_cells(tmp_path, tiny):
         csv_ds.scores.reset_index(drop=True), xl.scores.reset_index(drop=True)
     )
     assert xl.counts.set_index("table").loc["goals", "file"] == "clinic.xlsx[goals]"
+
+
+def test_excel_time_of_day_cells_are_kept_as_text(tmp_path, tiny):
+    # Excel's time-of-day cells come back from openpyxl as datetime.time: text, not a crash
+    import openpyxl
+
+    book = tmp_path / "clinic.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        for name in TINY:
+            pd.read_csv(tiny / f"{name}.csv", dtype=str).to_excel(
+                writer, sheet_name=name, index=False
+            )
+    workbook = openpyxl.load_workbook(book)
+    sessions = workbook["sessions"]
+    column = sessions.max_column + 1
+    sessions.cell(row=1, column=column, value="start_time")
+    for row in range(2, sessions.max_row + 1):
+        sessions.cell(row=row, column=column, value=datetime.time(9, 28 + row))
+    workbook.save(book)
+    xl = load(book, as_of=AS_OF)
+    assert xl.rejects.empty, xl.rejects.to_string()
+    assert xl.sessions["start_time"].tolist()[:2] == ["09:30:00", "09:31:00"]
 
 
 def test_input_hash_changes_with_the_data(tmp_path, tiny):

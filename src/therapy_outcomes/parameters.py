@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal, overload
 
 import pandas as pd
+from pandas.api.typing import NaTType
 
 from therapy_outcomes.errors import ParameterError
+
+
+@overload
+def parse_date_parameter(
+    value: Any, name: str, *, default_today: Literal[True]
+) -> pd.Timestamp: ...
+
+
+@overload
+def parse_date_parameter(
+    value: Any, name: str, *, default_today: bool = False
+) -> pd.Timestamp | None: ...
 
 
 def parse_date_parameter(
@@ -39,6 +52,7 @@ def parse_date_parameter(
     text = value.strip().lower() if isinstance(value, str) else None
     if value is None or text == "" or (default_today and text == "today"):
         return pd.Timestamp(date.today()) if default_today else None
+    stamp: pd.Timestamp | NaTType
     try:
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError):

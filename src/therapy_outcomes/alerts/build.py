@@ -13,10 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from therapy_outcomes.alerts.measures import alliance_cutoff, is_alliance_measure
+from therapy_outcomes.alerts.measures import FromDefinition, alliance_cutoff, is_alliance_measure
 from therapy_outcomes.alerts.models import Models, recovery_models
-from therapy_outcomes.alerts.rules import RULES, SEVERITIES, Rule
-from therapy_outcomes.alerts.settings import AlertSettings
+from therapy_outcomes.alerts.rules import KINDS, RULES, SEVERITIES, Rule
+from therapy_outcomes.alerts.settings import AlertSettings, as_names
 from therapy_outcomes.alerts.table import frame
 from therapy_outcomes.alerts.view import View, cut
 from therapy_outcomes.errors import ParameterError
@@ -36,12 +36,12 @@ def alerts(
     as_of: Any = None,
     model: Models = None,
     percentile: float = AlertSettings.percentile,
-    srs_cutoff: float | None = AlertSettings.srs_cutoff,
-    srs_cutoff_side: str = AlertSettings.srs_cutoff_side,
+    srs_cutoff: float | FromDefinition | None = AlertSettings.srs_cutoff,
+    srs_cutoff_side: str | FromDefinition = AlertSettings.srs_cutoff_side,
     srs_drop: float | None = AlertSettings.srs_drop,
     no_measure_weeks: float | None = AlertSettings.no_measure_weeks,
-    instruments: Iterable[str] | None = AlertSettings.instruments,
-    kinds: Iterable[str] | None = AlertSettings.kinds,
+    instruments: str | Iterable[str] | None = AlertSettings.instruments,
+    kinds: str | Iterable[str] | None = AlertSettings.kinds,
     min_clients: int = AlertSettings.min_clients,
     client: str | None = None,
     settings: AlertSettings | None = None,
@@ -117,8 +117,8 @@ def alerts(
         srs_cutoff_side=srs_cutoff_side,
         srs_drop=srs_drop,
         no_measure_weeks=no_measure_weeks,
-        instruments=instruments,
-        kinds=kinds,
+        instruments=None if instruments is None else as_names(instruments),
+        kinds=KINDS if kinds is None else as_names(kinds),
         min_clients=min_clients,
     )
     settings = _one_settings(settings, keywords)
@@ -242,6 +242,8 @@ def _parameters(
         for code in codes
         if is_alliance_measure(registry.get(code))
     }
+    cutoff: float | FromDefinition | dict[str, float | None] | None
+    side: str | FromDefinition | dict[str, str]
     if len(used) == 1:
         cutoff, side = next(iter(used.values()))
     elif used:

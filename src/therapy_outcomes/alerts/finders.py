@@ -8,10 +8,11 @@ The rules are documented (formula, inclusive side, source) in :mod:`therapy_outc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import NaTType
 
 from therapy_outcomes.alerts.measures import (
     alliance_cutoff,
@@ -420,12 +421,12 @@ def no_recent_measure(view: View, *, no_measure_weeks: float | None) -> list[dic
     latest = valid.groupby("client_id").tail(1).set_index("client_id")
     clients = view.clients.set_index(view.clients["client_id"].astype("string"))
     for cid in open_now.index[open_now.to_numpy()]:
-        start = clients.at[cid, "episode_start"]
+        start = cast(pd.Timestamp, clients.at[cid, "episode_start"])  # open: it has a start
+        last_on: pd.Timestamp | NaTType = pd.NaT
+        code: str | None = None
         if cid in latest.index:
-            last_on = latest.at[cid, "administered_on"]
+            last_on = cast("pd.Timestamp | NaTType", latest.at[cid, "administered_on"])
             code = str(latest.at[cid, "instrument"])
-        else:
-            last_on, code = pd.NaT, None
         ref = start if pd.isna(last_on) or last_on < start else last_on
         gap = view.as_of - ref.normalize()
         if gap <= window:

@@ -12,7 +12,7 @@ from therapy_outcomes.alerts.rules import KINDS
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.outcomes.expected_recovery import check_percentile
 
-__all__ = ["AlertSettings"]
+__all__ = ["AlertSettings", "as_names"]
 
 
 @dataclass(frozen=True)
@@ -77,13 +77,13 @@ class AlertSettings:
     srs_drop: float | None = 1
     no_measure_weeks: float | None = 4
     instruments: tuple[str, ...] | None = None
-    kinds: tuple[str, ...] | None = None
+    kinds: tuple[str, ...] = KINDS
     min_clients: int = 30
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kinds", _kinds(self.kinds))
         if self.instruments is not None:
-            object.__setattr__(self, "instruments", _names(self.instruments))
+            object.__setattr__(self, "instruments", as_names(self.instruments))
         try:
             check_percentile(self.percentile)
         except ValueError as exc:
@@ -102,12 +102,21 @@ class AlertSettings:
         for name in ("srs_drop", "no_measure_weeks"):
             value = getattr(self, name)
             if value is not None and (
-                isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not float(value) > 0
             ):
                 raise ParameterError(f"{name} must be a positive number or None, not {value!r}")
 
 
-def _names(value: str | Iterable[str]) -> tuple[str, ...]:
+def as_names(value: str | Iterable[str]) -> tuple[str, ...]:
+    """One name or several, as a tuple (the form of ``instruments`` and ``kinds``).
+
+    Examples
+    --------
+    >>> as_names("risk_item"), as_names(["PHQ-9", "GAD-7"])
+    (('risk_item',), ('PHQ-9', 'GAD-7'))
+    """
     return (value,) if isinstance(value, str) else tuple(value)
 
 
@@ -115,7 +124,7 @@ def _kinds(kinds: Any) -> tuple[str, ...]:
     """The kinds asked for, in the order of the rule table (all of them for ``None``)."""
     if kinds is None:
         return KINDS
-    wanted = _names(kinds)
+    wanted = as_names(kinds)
     bad = [k for k in wanted if k not in KINDS]
     if bad:
         raise ParameterError(f"unknown alert kind(s) {bad}; known: {', '.join(KINDS)}")

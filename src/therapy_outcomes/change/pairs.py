@@ -18,6 +18,9 @@ order (stable sort).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 import pandas as pd
 
 __all__ = ["baseline_latest", "first_last_pairs", "pairs_by_label"]
@@ -26,8 +29,9 @@ _SCORE_COLUMNS = ("client_id", "instrument", "administered_on", "total", "valid"
 
 
 def _valid_scores(
-    scores: pd.DataFrame, instrument: str, as_of: object | None
-) -> tuple[pd.DataFrame, dict[str, object]]:
+    scores: pd.DataFrame, instrument: str, as_of: pd.Timestamp | str | None
+) -> tuple[pd.DataFrame, dict[Hashable, Any]]:
+    """The instrument's valid scores up to ``as_of``, sorted, and the entries for ``.attrs``."""
     missing = [c for c in _SCORE_COLUMNS if c not in scores.columns]
     if missing:
         raise ValueError(f"scores table has no column(s) {missing}")
@@ -47,7 +51,7 @@ def _valid_scores(
             cutoff = cutoff + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
         kept = kept[on <= cutoff]
     kept = kept.sort_values(["client_id", "administered_on"], kind="mergesort")
-    info: dict[str, object] = {
+    info: dict[Hashable, Any] = {
         "instrument": instrument,
         "as_of": None if as_of is None else pd.Timestamp(as_of),
         "n_invalid_ignored": int((~valid).sum()),
@@ -75,7 +79,7 @@ def first_last_pairs(
     instrument: str,
     *,
     min_days_apart: float = 0,
-    as_of: object | None = None,
+    as_of: pd.Timestamp | str | None = None,
 ) -> pd.DataFrame:
     """First and last valid score of each client on one instrument.
 
@@ -143,7 +147,9 @@ def first_last_pairs(
     return out
 
 
-def baseline_latest(scores: pd.DataFrame, instrument: str, as_of: object) -> pd.DataFrame:
+def baseline_latest(
+    scores: pd.DataFrame, instrument: str, as_of: pd.Timestamp | str
+) -> pd.DataFrame:
     """Baseline (first valid score) and latest valid score on or before ``as_of``, per client.
 
     Unlike :func:`first_last_pairs`, clients with a single valid score are kept (baseline and

@@ -25,7 +25,8 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from typing import Literal
+from collections.abc import Hashable
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -63,7 +64,7 @@ def _check_reliability(value: object, name: str = "reliability") -> float:
         )
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
         raise ValueError(f"{name} must be a number strictly between 0 and 1, not {value!r}")
-    if not 0 < value < 1:
+    if not 0 < float(value) < 1:
         raise ValueError(f"{name} must be strictly between 0 and 1, but {value!r} was given")
     return float(value)
 
@@ -82,7 +83,7 @@ def _complete_pairs(pre: pd.Series, post: pd.Series) -> tuple[pd.Series, pd.Seri
     return pre_f[keep], post_f[keep], int((~keep).sum())
 
 
-def _describe(pre: pd.Series, post: pd.Series) -> dict[str, float]:
+def _describe(pre: pd.Series, post: pd.Series) -> dict[Hashable, float]:
     return {
         "m_pre": float(pre.mean()) if len(pre) else math.nan,
         "sd_pre": float(pre.std(ddof=1)) if len(pre) > 1 else math.nan,
@@ -238,7 +239,7 @@ def reliable_change(
 
     pre_c, post_c, n_dropped = _complete_pairs(pre, post)
     change = post_c - pre_c
-    attrs: dict[str, object] = {
+    attrs: dict[Hashable, Any] = {  # the result's .attrs
         "method": meth,
         "critical_value": None,
         "s_diff": None,
@@ -315,7 +316,7 @@ def reliable_change(
             s_diff=s_diff,
             rci_denominator=float(info.pop("rci_denominator")),
             threshold_points=rci_methods.rc_threshold_points(se, alpha) if meth == "JT" else None,
-            **{k: float(v) for k, v in info.items()},
+            **{str(k): float(v) for k, v in info.items()},
         )
         category = classify_rci(rci, crit, better)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import pandas as pd
 import typer
@@ -80,13 +80,13 @@ def import_(
     for name, frame in dataset_tables(ds).items():
         if ds.counts.set_index("table").loc[name, "present"]:
             write_table(frame, out / name, "csv")
-    origin = ds.source if ds.source.is_dir() else None
-    for name in DEFINITION_FILES if origin is not None else ():
-        src = origin / name
+    # a folder's own instrument definitions travel with it (a database or a file has none)
+    origin = ds.source if isinstance(ds.source, Path) and ds.source.is_dir() else None
+    for src in [origin / name for name in DEFINITION_FILES] if origin is not None else []:
         if src.is_file():
-            shutil.copy2(src, out / name)
+            shutil.copy2(src, out / src.name)
         elif src.is_dir():
-            shutil.copytree(src, out / name, dirs_exist_ok=True)
+            shutil.copytree(src, out / src.name, dirs_exist_ok=True)
     target = rejects or out.with_name(f"{out.name}-rejects.csv")
     code = print_validation(ds, f"{ds.source} as of {ds.as_of.date()} -> {out}", target, show)
     raise typer.Exit(code)
@@ -104,9 +104,13 @@ def research(
             "variable THERAPY_OUTCOMES_RESEARCH_KEY).",
         ),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    fmt: Annotated[
+        Literal["csv", "parquet"], typer.Option("--format", help="csv or parquet.")
+    ] = "csv",
     k: Annotated[int, typer.Option("--k", min=2, help="Smallest allowed cell.")] = 5,
-    dates: Annotated[str, typer.Option("--dates", help="shift (per client) or month.")] = "shift",
+    dates: Annotated[
+        Literal["shift", "month"], typer.Option("--dates", help="shift (per client) or month.")
+    ] = "shift",
     keep: Annotated[
         list[str] | None,
         typer.Option("--keep", help="A free-text column to keep (repeatable)."),

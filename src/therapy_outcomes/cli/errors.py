@@ -19,7 +19,7 @@ from therapy_outcomes.errors import TherapyOutcomesError
 __all__ = ["new_app", "run"]
 
 
-def new_app(help: str | None = None, **settings: object) -> typer.Typer:
+def new_app(help: str | None = None, *, no_args_is_help: bool = True) -> typer.Typer:
     """A Typer app with the settings every ``therapy-outcomes`` app shares.
 
     Parameters
@@ -27,8 +27,9 @@ def new_app(help: str | None = None, **settings: object) -> typer.Typer:
     help : str, optional
         What the app or command group is for, and example command lines (shown by ``--help``).
         An app of one command shows that command's docstring instead.
-    **settings
-        Further :class:`typer.Typer` settings; they override the shared ones.
+    no_args_is_help : bool, default True
+        Show the help when called without arguments (False for an app whose command
+        takes no required argument).
 
     Returns
     -------
@@ -40,12 +41,12 @@ def new_app(help: str | None = None, **settings: object) -> typer.Typer:
     >>> new_app("Render reports.").info.no_args_is_help
     True
     """
-    shared: dict[str, object] = {
-        "no_args_is_help": True,
-        "add_completion": False,
-        "pretty_exceptions_enable": False,
-    }
-    return typer.Typer(help=help, **{**shared, **settings})
+    return typer.Typer(
+        help=help,
+        no_args_is_help=no_args_is_help,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
 
 
 def run(app: typer.Typer, args: Sequence[str] | None = None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -127,7 +127,7 @@ def find_client(clients: pd.DataFrame, client_id: str, as_of: pd.Timestamp) -> d
     rows = clients[clients["client_id"] == client_id]
     if rows.empty:
         raise ParameterError(f"unknown client '{client_id}': not among the accepted clients")
-    client = rows.iloc[0].to_dict()
+    client = cast(dict[str, Any], rows.iloc[0].to_dict())  # keyed by column name
     if as_of < client["referred_on"]:
         raise ParameterError(
             f"as_of {as_of.date()} is before client '{client_id}' was referred "

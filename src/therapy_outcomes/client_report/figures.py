@@ -6,6 +6,8 @@ is sized for a phone-width screen first (legend below, small margins) and prints
 
 from __future__ import annotations
 
+from typing import cast
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -75,8 +77,8 @@ def instrument_timeline(ctx: ClientContext, instrument: str) -> go.Figure:
         )
     progress = ctx.progress[ctx.progress["instrument"] == instrument]
     if len(progress) and progress["rc_threshold"].notna().iat[0] and len(s):
-        base = float(progress["baseline"].iat[0])
-        rc = float(progress["rc_threshold"].iat[0])
+        first = progress.iloc[0]
+        base, rc = float(first["baseline"]), float(first["rc_threshold"])
         fig.add_trace(
             go.Scatter(
                 x=[
@@ -186,18 +188,19 @@ def _session_ticks(fig: go.Figure, ctx: ClientContext, lo: float, hi: float) -> 
 
 
 def _event_lines(fig: go.Figure, ctx: ClientContext) -> None:
-    for event in ctx.events.itertuples():
+    events = ctx.events
+    for occurred_on, description in zip(events["occurred_on"], events["description"], strict=True):
         fig.add_vline(
-            x=pd.Timestamp(event.occurred_on).strftime("%Y-%m-%d"),
+            x=pd.Timestamp(occurred_on).strftime("%Y-%m-%d"),
             line_dash="dot",
             line_color=MUTED,
             line_width=1,
         )
         fig.add_annotation(
-            x=event.occurred_on,
+            x=occurred_on,
             y=1,
             yref="paper",
-            text=str(event.description)[:28],
+            text=str(description)[:28],
             showarrow=False,
             textangle=0,
             font={"size": 10, "color": MUTED},
@@ -211,7 +214,7 @@ def goal_progress(ctx: ClientContext, goal_id: str) -> go.Figure:
     The on-track line runs straight from the baseline on the day the goal was set to the target
     on its target date.
     """
-    goal = ctx.goals.set_index("goal_id").loc[goal_id]
+    goal = cast(pd.Series, ctx.goals.set_index("goal_id").loc[goal_id])  # goal IDs are unique
     r = ctx.goal_ratings[ctx.goal_ratings["goal_id"] == goal_id].sort_values("rated_on")
     fig = go.Figure()
     if pd.notna(goal["baseline"]) and pd.notna(goal["target"]) and pd.notna(goal["target_date"]):
@@ -308,7 +311,7 @@ def item_view(ctx: ClientContext, instrument: str) -> go.Figure | None:
     from therapy_outcomes.client_report.progress import item_comparison
 
     row = ctx.progress[ctx.progress["instrument"] == instrument]
-    if row.empty or int(row["n_scores"].iat[0]) < 2:
+    if row.empty or int(row["n_scores"].iloc[0]) < 2:
         return None
     items = item_comparison(ctx.responses, ctx.scores, ctx.registry, instrument, ctx.as_of)
     if items[["baseline", "latest"]].isna().all().any():

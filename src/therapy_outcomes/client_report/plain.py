@@ -6,6 +6,8 @@ the instrument definitions (``plain_name``), beside the formal names.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from therapy_outcomes.instruments import Registry, default_registry
@@ -27,7 +29,7 @@ def plain_name(code: str, registry: Registry | None = None) -> str:
     return reg.get(code).plain_name if code in reg else code
 
 
-def fmt_date(value: object) -> str:
+def fmt_date(value: Any) -> str:
     """``12 Jan 2026`` (an empty string for a missing date).
 
     Examples

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from therapy_outcomes.change.pairs import baseline_latest
+from therapy_outcomes.change.reliable import Better
 from therapy_outcomes.change.significance import clinical_significance
 from therapy_outcomes.instruments import Registry
 
@@ -102,7 +103,7 @@ def instrument_progress(
     return pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
 
 
-def _categories(row: dict, better: str) -> tuple[str, str | None]:
+def _categories(row: dict, better: Better) -> tuple[str, str | None]:
     if row["n_scores"] < 2:
         return "one score", None
     if row["rc_threshold"] is None:

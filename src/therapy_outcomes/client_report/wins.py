@@ -8,6 +8,8 @@ and a run of attended sessions.
 
 from __future__ import annotations
 
+from typing import cast
+
 import pandas as pd
 
 from therapy_outcomes.client_report.context import ClientContext
@@ -67,7 +69,8 @@ def small_wins(
     """
     rows: list[dict] = []
     for p in ctx.progress.itertuples():
-        name = plain_name(p.instrument, ctx.registry)
+        code = str(p.instrument)
+        name = plain_name(code, ctx.registry)
         moved = f"from {p.baseline:g} to {p.latest:g}"
         if p.change_category == "improved":
             rows.append(
@@ -81,7 +84,7 @@ def small_wins(
                     f"(threshold {p.rc_threshold:g} points).",
                 }
             )
-        elif p.n_scores > 1 and _better_band(ctx, p):
+        elif cast(int, p.n_scores) > 1 and _better_band(ctx, code, p.baseline_band, p.latest_band):
             rows.append(
                 {
                     "kind": "better_band",
@@ -118,12 +121,12 @@ def small_wins(
     return out.sort_values("date", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _better_band(ctx: ClientContext, p: object) -> bool:
-    labels = [b.label for b in ctx.registry.get(p.instrument).bands]
-    if p.baseline_band not in labels or p.latest_band not in labels:
+def _better_band(ctx: ClientContext, code: str, baseline_band: object, latest_band: object) -> bool:
+    labels = [b.label for b in ctx.registry.get(code).bands]
+    if baseline_band not in labels or latest_band not in labels:
         return False
-    step = labels.index(p.latest_band) - labels.index(p.baseline_band)
-    better = ctx.registry.get(p.instrument).better
+    step = labels.index(str(latest_band)) - labels.index(str(baseline_band))
+    better = ctx.registry.get(code).better
     return step < 0 if better == "lower" else step > 0
 
 
@@ -145,10 +148,10 @@ def _goal_wins(ctx: ClientContext) -> list[dict]:
         r = ratings[ratings["goal_id"] == goal.goal_id]
         if len(r) < 2:
             continue
-        first, last = float(r["value"].iat[0]), float(r["value"].iat[-1])
-        down_is_better = (
-            pd.notna(goal.baseline) and pd.notna(goal.target) and goal.target < goal.baseline
-        )
+        values = r["value"].to_numpy(dtype=float)
+        first, last = float(values[0]), float(values[-1])
+        baseline, target = cast(float, goal.baseline), cast(float, goal.target)  # NaN: none
+        down_is_better = pd.notna(baseline) and pd.notna(target) and target < baseline
         gained = (first - last) if down_is_better else (last - first)
         if gained > 0:
             rows.append(

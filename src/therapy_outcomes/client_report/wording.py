@@ -135,7 +135,7 @@ def goal_order(ctx: ClientContext) -> list[str]:
     current = goals[goals["status"] != "revised"]
     order: list[str] = []
     for goal in current[current["horizon"] == "long_term"].itertuples():
-        order.append(goal.goal_id)
+        order.append(str(goal.goal_id))
         steps = current[current["parent_goal_id"] == goal.goal_id]
         order += steps["goal_id"].tolist()
     order += [g for g in current["goal_id"] if g not in order]

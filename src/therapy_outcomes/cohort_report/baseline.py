@@ -33,7 +33,7 @@ def baseline_table(ctx: CohortContext) -> pd.DataFrame:
         row: dict[str, Any] = {
             ctx.group_label: g,
             "clients": len(sub),
-            "female": int((sub.get("sex") == "female").sum()),
+            "female": int((sub["sex"] == "female").sum()),
             "completed": int((sub["end_reason"] == "completed").sum()),
             "dropped_out": int((sub["end_reason"] == "dropped_out").sum()),
             "mean_age": float(sub["age"].mean()),

@@ -50,7 +50,7 @@ def dropout_sensitivity(ctx: CohortContext, code: str) -> pd.DataFrame:
             "reliably_improved": int((imp >= threshold).sum()) if threshold else 0,
         }
         d = effect_sizes(pre, post, better=inst.better, variants=["d_pre"])
-        row["d_pre"] = float(d["estimate"].iat[0])
+        row["d_pre"] = float(d["estimate"].iloc[0])
         rows.append(row)
     out = pd.DataFrame(rows)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -75,7 +75,7 @@ def benchmark_table(ctx: CohortContext, effects: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for code in ctx.instruments:
         est = effects[(effects["instrument"] == code) & (effects["name"] == "d_pre")]
-        value = float(est["estimate"].iat[0]) if len(est) else np.nan
+        value = float(est["estimate"].iloc[0]) if len(est) else np.nan
         for label, bench in benchmarks(code, ctx.ds.registry):
             rows.append(
                 {

@@ -243,7 +243,8 @@ def effect_size_figure(effects: pd.DataFrame, registry: Registry | None = None) 
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    for name, sub in effects.groupby("name", sort=False):
+    for key, sub in effects.groupby("name", sort=False):
+        name = str(key)
         fig.add_trace(
             go.Scatter(
                 x=sub["estimate"],

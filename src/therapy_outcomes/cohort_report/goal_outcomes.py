@@ -33,9 +33,9 @@ def goal_tables(ctx: CohortContext) -> dict[str, pd.DataFrame]:
             .tail(1)
         )
         latest = latest.assign(group=ctx.group.reindex(latest["client_id"].astype(str)).to_numpy())
-        rows = [("all", latest)]
+        groups: list[tuple[object, pd.DataFrame]] = [("all", latest)]
         if ctx.group_by is not None:
-            rows += sorted(latest.groupby("group"), key=lambda x: str(x[0]))
+            groups += sorted(latest.groupby("group"), key=lambda x: str(x[0]))
         out["gas"] = pd.DataFrame(
             [
                 {
@@ -44,7 +44,7 @@ def goal_tables(ctx: CohortContext) -> dict[str, pd.DataFrame]:
                     "mean_tscore": float(s["tscore"].mean()),
                     "at_or_above_50": int((s["tscore"] >= 50).sum()),
                 }
-                for g, s in rows
+                for g, s in groups
             ]
         )
     gbo = gbo_change(ctx.goal_ratings, ctx.goals, as_of=as_of)

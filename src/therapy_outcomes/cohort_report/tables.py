@@ -9,7 +9,7 @@ glues (read back by the tests).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -245,7 +245,8 @@ def overall_counts(ctx: CohortContext, published_categories: pd.DataFrame) -> di
     ['recovered', 'improved', 'unchanged', 'deteriorated', 'harmed']
     """
     table = published_categories
-    return table[table[ctx.group_label] == "all"].set_index("category")["count"].to_dict()
+    counts = table[table[ctx.group_label] == "all"].set_index("category")["count"]
+    return cast(dict[str, Any], counts.to_dict())  # categories are names
 
 
 def talking_therapies_values(published_rates: pd.DataFrame) -> list[dict[str, Any]]:
@@ -257,7 +258,8 @@ def talking_therapies_values(published_rates: pd.DataFrame) -> list[dict[str, An
     >>> sorted(talking_therapies_values(talking_therapies(example_cohort()))[0])
     ['count', 'denominator', 'metric']
     """
-    return published_rates[["metric", "count", "denominator"]].to_dict("records")
+    records = published_rates[["metric", "count", "denominator"]].to_dict("records")
+    return cast(list[dict[str, Any]], records)
 
 
 def effect_size_estimates(effects: pd.DataFrame) -> dict[str, float]:
@@ -276,7 +278,10 @@ def effect_size_estimates(effects: pd.DataFrame) -> dict[str, float]:
     >>> list(effect_size_estimates(effect_size_table(example_cohort())))[:2]
     ['PHQ-9:d_z', 'PHQ-9:d_rm']
     """
-    return {f"{r.instrument}:{r.name}": round(r.estimate, 6) for r in effects.itertuples()}
+    columns = effects["instrument"], effects["name"], effects["estimate"]
+    return {
+        f"{code}:{name}": round(estimate, 6) for code, name, estimate in zip(*columns, strict=True)
+    }
 
 
 def dropout_values(published_dropout: pd.DataFrame) -> list[dict[str, Any]]:
@@ -288,4 +293,5 @@ def dropout_values(published_dropout: pd.DataFrame) -> list[dict[str, Any]]:
     >>> [row["analysis"] for row in dropout_values(dropout(example_cohort(), "PHQ-9"))]
     ['completers', 'LOCF', 'BOCF']
     """
-    return published_dropout[["analysis", "clients", "d_pre"]].to_dict("records")
+    records = published_dropout[["analysis", "clients", "d_pre"]].to_dict("records")
+    return cast(list[dict[str, Any]], records)

@@ -132,8 +132,9 @@ def dropout_words(table: pd.DataFrame, code: str, min_cell: int = 5) -> str:
     'PHQ-9: completers (40 clients) improved by d = 1.20; countin'
     """
     t = table.set_index("analysis")
-    c, lo, hi = (float(t.loc[a, "d_pre"]) for a in ("completers", "BOCF", "LOCF"))
-    n_c, n_all = int(t.loc["completers", "clients"]), int(t.loc["LOCF", "clients"])
+    d_pre, clients = t["d_pre"], t["clients"]
+    c, lo, hi = (float(d_pre.loc[a]) for a in ("completers", "BOCF", "LOCF"))
+    n_c, n_all = int(clients.loc["completers"]), int(clients.loc["LOCF"])
     if min(n_c, n_all) < max(min_cell, 2) or not all(np.isfinite([c, lo, hi])):
         return f"{code}: too few clients to compare completers with everyone who started."
     low, high = sorted([lo, hi])

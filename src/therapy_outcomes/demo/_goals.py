@@ -98,7 +98,7 @@ def _draw(
     att: _Attended,
     first_total: dict[str, np.ndarray],
     cols: dict[str, np.ndarray],
-    p_vague: np.ndarray,
+    p_vague: float | np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Pick a variant for each new goal and draw its scale, dates, values and strengths."""
     m = len(cols["client"])

@@ -122,7 +122,7 @@ def _counts(
 ) -> list[GoalVariant]:
     """Expand a count template over its target ``k`` (and any other fill-ins)."""
     out = []
-    extra = [{}]
+    extra: list[dict[str, object]] = [{}]
     for key, options in fill.items():
         extra = [{**e, key: o} for e in extra for o in options]
     for k in ks:

@@ -14,6 +14,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -161,8 +162,9 @@ def gas_tscores(
                 latest = latest[~(rep.notna() & (rep <= day)).to_numpy()]
                 rows.append(_row(client, day, latest.index, latest["value"], latest["weight"], rho))
     else:
-        for (client, day), cr in r.groupby(["client_id", "rated_on"], sort=True):
-            rows.append(_row(client, day, cr["goal_id"], cr["value"], cr["weight"], rho))
+        for (client_id, rated_on), cr in r.groupby(["client_id", "rated_on"], sort=True):
+            day = cast(pd.Timestamp, rated_on)  # the group keys of a date column are Timestamps
+            rows.append(_row(client_id, day, cr["goal_id"], cr["value"], cr["weight"], rho))
     return pd.DataFrame(
         rows, columns=["client_id", "rated_on", "n_goals", "sum_weights", "tscore", "goal_ids"]
     )
@@ -170,7 +172,7 @@ def gas_tscores(
 
 def _row(
     client: object,
-    day: object,
+    day: pd.Timestamp | np.datetime64,
     ids: pd.Index | pd.Series,
     values: pd.Series,
     weights: pd.Series,
@@ -258,10 +260,10 @@ def gbo_change(
     else:
         has = out["change"].notna()
         out["reliable_improvement"] = (
-            (out["change"] >= reliable_change).astype("boolean").where(has, pd.NA)
+            (out["change"] >= reliable_change).astype("boolean").where(has)
         )
         out["reliable_deterioration"] = (
-            (out["change"] <= -reliable_change).astype("boolean").where(has, pd.NA)
+            (out["change"] <= -reliable_change).astype("boolean").where(has)
         )
     return out.reset_index(drop=True)
 
@@ -326,7 +328,7 @@ def count_progress(
         pct = 100 * (out["value"] - out["baseline"]) / span
     out["percent_of_way"] = pct.where(span.notna() & (span != 0)) + 0.0  # no "-0.0"
     out["reached"] = (
-        (out["percent_of_way"] >= 100).astype("boolean").where(out["percent_of_way"].notna(), pd.NA)
+        (out["percent_of_way"] >= 100).astype("boolean").where(out["percent_of_way"].notna())
     )
     cols = ["goal_id", "client_id", "unit", "rated_on", "value", "baseline", "target"]
     return out[[*cols, "percent_of_way", "reached"]]
@@ -400,11 +402,11 @@ def on_track(
     elapsed = (out["rated_on"] - out["set_on"]).dt.days.astype(float)
     usable = span.notna() & (span != 0) & (total_days > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        frac = np.clip(elapsed / total_days, 0, 1)
+        frac = (elapsed / total_days).clip(0, 1)
     out["fraction_of_time"] = frac.where(usable)
     out["expected"] = (out["baseline"] + out["fraction_of_time"] * span).where(usable)
     out["ahead_by"] = ((out["value"] - out["expected"]) * np.sign(span)).where(usable)
     ok = out["ahead_by"] >= -tolerance * span.abs() - 1e-12
-    out["on_track"] = ok.astype("boolean").where(usable, pd.NA)
+    out["on_track"] = ok.astype("boolean").where(usable)
     cols = ["goal_id", "client_id", "rated_on", "value", "baseline", "target"]
     return out[[*cols, "fraction_of_time", "expected", "ahead_by", "on_track"]]

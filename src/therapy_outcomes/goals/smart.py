@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import NaTType, NAType
 
 from therapy_outcomes.goals._common import goal_frame, prepare_ratings, to_day
 from therapy_outcomes.instruments import Registry, default_registry
@@ -141,7 +142,10 @@ def _fmt(x: float) -> str:
 
 
 def _specific(
-    statement: object, vague: re.Pattern[str], concrete: list[re.Pattern[str]], min_words: int
+    statement: str | NAType | None,
+    vague: re.Pattern[str],
+    concrete: list[re.Pattern[str]],
+    min_words: int,
 ) -> tuple[bool, str]:
     text = "" if pd.isna(statement) else str(statement).strip().lower()
     n_words = len(re.findall(r"[a-z0-9']+", text))
@@ -166,8 +170,8 @@ def _specific(
 
 
 def _measurable(
-    measure: object,
-    unit: object,
+    measure: str | NAType | None,
+    unit: str | NAType | None,
     baseline: float,
     target: float,
     ranges: Mapping,
@@ -202,7 +206,7 @@ def _measurable(
     return True, f"Baseline {_fmt(baseline)} and target {_fmt(target)} on the {key} scale."
 
 
-def _relevant(values: object, agreed_on: object) -> tuple[bool, str]:
+def _relevant(values: str | NAType | None, agreed_on: pd.Timestamp | NaTType) -> tuple[bool, str]:
     has_values = not pd.isna(values) and bool(str(values).strip())
     agreed = not pd.isna(agreed_on)
     if has_values and agreed:
@@ -215,7 +219,9 @@ def _relevant(values: object, agreed_on: object) -> tuple[bool, str]:
     return False, "; ".join(missing).capitalize() + "."
 
 
-def _time_bound(set_on: object, target_date: object) -> tuple[bool, str]:
+def _time_bound(
+    set_on: pd.Timestamp | NaTType, target_date: pd.Timestamp | NaTType
+) -> tuple[bool, str]:
     if pd.isna(target_date):
         return False, "No target date."
     if pd.isna(set_on):
@@ -379,7 +385,7 @@ def smart_audit(
     achieved_arr = achieved.to_numpy(dtype=float)
 
     rows = []
-    for i, goal in g.iterrows():
+    for i, (_, goal) in enumerate(g.iterrows()):  # g has a RangeIndex: i is the position
         row: dict[str, object] = {
             "goal_id": goal["goal_id"],
             "client_id": goal["client_id"],

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from therapy_outcomes.change.rci_methods import rc_threshold_points, se_measurement
+from therapy_outcomes.change.reliable import Better
 from therapy_outcomes.errors import TherapyOutcomesError
 
 __all__ = [
@@ -341,7 +342,7 @@ class Instrument:
     multiplier: float
     has_total: bool
     subscales: dict[str, Subscale] = field(hash=False)
-    better: str
+    better: Better
     bands: tuple[Band, ...]
     cutoff: Cutoff | None
     reliable_change: ReliableChange | None

@@ -55,7 +55,7 @@ def _item_matrix(items: pd.DataFrame, inst: Instrument) -> np.ndarray:
         if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
             values = raw.to_numpy(dtype=float, na_value=np.nan)
         else:
-            text = raw.astype("str").str.strip().replace("", np.nan)
+            text = raw.astype("str").str.strip().mask(lambda t: t == "")
             numeric = pd.to_numeric(text, errors="coerce")
             bad = numeric.isna() & text.notna()
             if bad.any():

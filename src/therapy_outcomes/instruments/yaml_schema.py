@@ -24,10 +24,11 @@ import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import yaml
 
+from therapy_outcomes.change.reliable import Better
 from therapy_outcomes.instruments.definition import (
     SIDES,
     Band,
@@ -48,10 +49,11 @@ __all__ = ["load_definition_files", "load_definition_text", "parse_definition"]
 
 _RULES = ("sum", "mean")
 _KINDS = ("questionnaire", "goal_rating")
-_BETTER = ("lower", "higher")
+_BETTER: tuple[Better, ...] = ("lower", "higher")
 _METHODS = ("prorate", "none")
 _SUBSCALE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+_Choice = TypeVar("_Choice", bound=str)
 
 _TOP = {
     "code",
@@ -148,7 +150,7 @@ class _Checker:
             self.fail(fld, f"must be true or false, got {_describe(value)}")
         return value
 
-    def choice(self, value: Any, fld: str, options: Iterable[str]) -> str:
+    def choice(self, value: Any, fld: str, options: Iterable[_Choice]) -> _Choice:
         options = tuple(options)
         if value not in options:
             self.fail(fld, f"must be one of {', '.join(options)}; got {value!r}")

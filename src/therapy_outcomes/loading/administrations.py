@@ -85,7 +85,7 @@ def resolve_instruments(
         "instrument",
         "is a goal rating scale: record it in goal_ratings, not administrations",
     )
-    frame["instrument"] = pd.Categorical.from_codes(codes, categories=categories)
+    frame["instrument"] = pd.Categorical.from_codes(codes, categories=pd.Index(categories))
     return frame
 
 
@@ -187,7 +187,7 @@ def check_items(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Rej
                 reason = pd.Series(
                     [
                         template.format(code=codes.iat[i], n=n_items[i], lo=low[i], hi=high[i])
-                        for i in rows
+                        for i in rows.tolist()
                     ],
                     index=rows,
                 )

@@ -168,8 +168,8 @@ def load(
     reg = registry or default_registry()
     reg = with_dataset_definitions(reg, source, instruments)
     log = RejectLog()
-    for raw in raws.unreadable_rows():
-        log.add_records(raw)
+    for records in raws.unreadable_rows():
+        log.add_records(records)
     parsed: dict[str, pd.DataFrame] = {}
     for table in TABLES:
         raw = raws.tables.get(table.name)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -317,7 +318,7 @@ def read_excel_tables(path: Path, names: list[str]) -> dict[str, RawTable]:
 def _excel_cell_text(value: object) -> str | None:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
-    if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
+    if isinstance(value, date):  # a date or datetime cell (a time of day is kept as text)
         stamp = pd.Timestamp(value)
         if stamp == stamp.normalize():
             return stamp.strftime("%Y-%m-%d")

@@ -70,8 +70,7 @@ class RejectLog:
         if values is None:
             values = raw.frame[column] if column is not None and column in raw.frame else None
         shown = None if values is None else _display(values.reindex(idx))
-        if isinstance(reason, pd.Series):
-            reason = reason.reindex(idx).to_numpy()
+        reasons = reason.reindex(idx).to_numpy() if isinstance(reason, pd.Series) else reason
         part = pd.DataFrame(
             {
                 "table": raw.name,
@@ -79,7 +78,7 @@ class RejectLog:
                 "line": raw.frame[LINE].to_numpy()[idx],
                 "column": column,
                 "value": shown,
-                "reason": reason,
+                "reason": reasons,
             }
         )
         self._parts.append(part)

@@ -31,10 +31,13 @@ def _month_figures(ctx: MonthlyContext, period: pd.Period) -> dict[str, Any]:
     measured = set(sc["session_id"].dropna()) | set(
         zip(sc["client_id"], sc["administered_on"].dt.normalize(), strict=True)
     )
+    attended_days = attended["session_on"].dt.normalize()
     with_measure = sum(
         1
-        for r in attended.itertuples()
-        if r.session_id in measured or (r.client_id, r.session_on.normalize()) in measured
+        for session_id, client_id, day in zip(
+            attended["session_id"], attended["client_id"], attended_days, strict=True
+        )
+        if session_id in measured or (client_id, day) in measured
     )
     n_att = len(attended)
     return {

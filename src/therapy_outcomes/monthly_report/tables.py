@@ -9,7 +9,7 @@ clinician version only (``None`` in the service version).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -188,4 +188,4 @@ def alert_clients(summary: pd.DataFrame) -> dict[str, Any]:
     >>> alert_clients(pd.DataFrame({"alert": ["risk_item"], "clients": ["*"]}))
     {'risk_item': '*'}
     """
-    return summary.set_index("alert")["clients"].to_dict()
+    return cast(dict[str, Any], summary.set_index("alert")["clients"].to_dict())  # kinds: names

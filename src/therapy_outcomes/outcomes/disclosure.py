@@ -54,15 +54,20 @@ not checked.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["suppress_small_cells", "suppression_mask"]
 
+# derived column -> the columns it is computed from; the keys are any labels (a Mapping is
+# invariant in its key type, so Hashable keys would refuse a dict[str, list[str]])
+_Derived = Mapping[Any, Sequence[Hashable]]
 
-def _default_count_columns(table: pd.DataFrame, derived: Mapping[str, object] | None) -> list:
-    cols = []
+
+def _default_count_columns(table: pd.DataFrame, derived: _Derived | None) -> list[Hashable]:
+    cols: list[Hashable] = []
     for col in table.columns:
         if derived is not None and col in derived:
             continue
@@ -100,7 +105,7 @@ def suppression_mask(
     total_column: Hashable | None = None,
     group_by: Hashable | Sequence[Hashable] | None = None,
     group_total: Hashable | None = None,
-    derived_columns: Mapping[Hashable, Sequence[Hashable]] | None = None,
+    derived_columns: _Derived | None = None,
     suppress_zeros: bool = False,
     secondary: bool = True,
 ) -> pd.DataFrame:
@@ -119,7 +124,6 @@ def suppression_mask(
     """
     if k < 1:
         raise ValueError("k must be at least 1")
-    derived_given = derived_columns is not None
     if count_columns is None:
         count_columns = _default_count_columns(table, derived_columns)
     count_columns = list(count_columns)
@@ -205,15 +209,15 @@ def suppression_mask(
             suppressed[pick] = True
 
     mask = pd.DataFrame(False, index=table.index, columns=table.columns)
-    col_pos = {c: table.columns.get_loc(c) for c in table.columns}
+    col_pos: dict[Hashable, int] = {c: i for i, c in enumerate(table.columns)}
     arr = mask.to_numpy(copy=True)
-    for v in np.flatnonzero(suppressed):
-        for r, c in cells.cells_of[v]:
+    for var in np.flatnonzero(suppressed):
+        for r, c in cells.cells_of[var]:
             arr[r, col_pos[c]] = True
 
     # derived columns
-    if derived_given:
-        derived_map = {d: list(src) for d, src in derived_columns.items()}  # type: ignore[union-attr]
+    if derived_columns is not None:
+        derived_map = {d: list(src) for d, src in derived_columns.items()}
     else:
         derived_map = {
             d: list(count_columns)
@@ -285,8 +289,8 @@ def _pick_secondary(
                 return pick
     for v in exposed:
         rows = sorted(np.flatnonzero(A[:, v] != 0), key=lambda i: int(np.sum(hidden[A[i] != 0])))
-        for i in rows:
-            pick = smallest_visible(int(i))
+        for eq in rows:
+            pick = smallest_visible(int(eq))
             if pick is not None:
                 return pick
     return None
@@ -302,7 +306,7 @@ def suppress_small_cells(
     total_column: Hashable | None = None,
     group_by: Hashable | Sequence[Hashable] | None = None,
     group_total: Hashable | None = None,
-    derived_columns: Mapping[Hashable, Sequence[Hashable]] | None = None,
+    derived_columns: _Derived | None = None,
     suppress_zeros: bool = False,
     secondary: bool = True,
 ) -> pd.DataFrame:

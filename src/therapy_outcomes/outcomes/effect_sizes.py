@@ -78,7 +78,7 @@ def hedges_j(df: float | np.ndarray) -> float | np.ndarray:
     return float(out) if out.ndim == 0 else out
 
 
-def _numeric(values: object) -> np.ndarray:
+def _numeric(values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
     """Positional float array (NaN for missing / non-numeric); pandas index ignored."""
     return pd.to_numeric(pd.Series(list(values)), errors="coerce").to_numpy(dtype=float)
 
@@ -198,7 +198,7 @@ def effect_sizes(
                 d = se = np.nan
             lo, hi = d - z * se, d + z * se
             if hedges:
-                j = hedges_j(n - 1) if n >= 3 else np.nan
+                j = float(hedges_j(n - 1)) if n >= 3 else np.nan
                 d, se, lo, hi = d * j, se * j, lo * j, hi * j
             rows.append(
                 {

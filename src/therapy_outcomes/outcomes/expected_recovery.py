@@ -78,6 +78,7 @@ from scipy.stats import norm
 from statsmodels.regression.mixed_linear_model import MixedLM
 
 from therapy_outcomes.caching import ResultCache
+from therapy_outcomes.change.reliable import Better
 from therapy_outcomes.errors import TherapyOutcomesError
 from therapy_outcomes.instruments import Registry, default_registry
 
@@ -287,7 +288,7 @@ class ExpectedRecoveryModel:
     """
 
     instrument: str
-    better: str
+    better: Better
     n_clients: int
     n_observations: int
     b0: float
@@ -506,7 +507,7 @@ def check_percentile(percentile: Any) -> float:
     if (
         isinstance(percentile, bool)
         or not isinstance(percentile, numbers.Real)
-        or not 0 < percentile < 100
+        or not 0 < float(percentile) < 100
     ):
         raise ValueError(
             f"percentile must be a number strictly between 0 and 100, not {percentile!r}"

@@ -108,10 +108,8 @@ def _episode_window(clients: pd.DataFrame | None) -> pd.DataFrame | None:
     if clients is None:
         return None
     win = pd.DataFrame({"client_id": clients["client_id"]})
-    start = clients["referred_on"] if "referred_on" in clients else pd.NaT
-    end = clients["episode_end"] if "episode_end" in clients else pd.NaT
-    win["_start"] = pd.to_datetime(start)
-    win["_end"] = pd.to_datetime(end)
+    win["_start"] = pd.to_datetime(clients["referred_on"]) if "referred_on" in clients else pd.NaT
+    win["_end"] = pd.to_datetime(clients["episode_end"]) if "episode_end" in clients else pd.NaT
     return win.drop_duplicates("client_id").set_index("client_id")
 
 
@@ -295,7 +293,7 @@ def talking_therapies_outcomes(
     n_pairs = grp.size()
 
     # --- episodes --------------------------------------------------------------------------
-    if clients is not None:
+    if clients is not None and window is not None:  # the window is None without clients
         ids = pd.Index(clients["client_id"].drop_duplicates(), name="client_id")
         ended = window.reindex(ids)["_end"].notna()
     else:

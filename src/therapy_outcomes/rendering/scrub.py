@@ -31,7 +31,7 @@ import socket
 import sys
 import sysconfig
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,7 @@ class Scrubber:
         rules: list[tuple[str, str]] = []  # (absolute prefix, replacement prefix)
         for base in [*bases, os.getcwd(), _project_root()]:
             rules += [(p, "") for p in _real(base)]
-        env_dirs = [*site.getsitepackages(), site.getusersitepackages()]
+        env_dirs: list[str | None] = [*site.getsitepackages(), site.getusersitepackages()]
         env_dirs += [sysconfig.get_paths().get("purelib"), sysconfig.get_paths().get("platlib")]
         for d in env_dirs:
             rules += [(p, "site-packages") for p in _real(d)]
@@ -194,7 +194,7 @@ class Scrubber:
         nb = copy.deepcopy(nb)
         meta = nb.get("metadata", {})
         pm = meta.get("papermill")
-        if isinstance(pm, Mapping):
+        if isinstance(pm, MutableMapping):
             for key in ("input_path", "output_path"):
                 if pm.get(key):
                     pm[key] = os.path.basename(str(pm[key]))
@@ -225,7 +225,7 @@ class Scrubber:
         if "metadata" in output:
             output["metadata"] = _node_like(output["metadata"], self.value(output["metadata"]))
         data = output.get("data")
-        if isinstance(data, Mapping):
+        if isinstance(data, MutableMapping):
             for mimetype in list(data):
                 if mimetype in _BINARY_MIMETYPES:
                     continue
