@@ -65,10 +65,11 @@ test: $(STAMP) $(DEMO)/clients.csv system-packages
 	$(BIN)/python -m pytest -q --doctest-modules src/therapy_outcomes tests --nbval-lax notebooks
 
 # The quick loop while working (under 2 minutes): everything but the tests marked kernel,
-# browser, postgres or dask (tests/slow_kinds.py); doctests included. make test runs them all.
+# browser, postgres or dask (tests/slow_kinds.py); doctests included, one worker per core
+# (pytest-xdist). make test runs them all, in one process.
 FAST := not kernel and not browser and not postgres and not dask
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:nbval -m "$(FAST)" --doctest-modules src/therapy_outcomes tests
+	$(BIN)/python -m pytest -q -n auto -p no:nbval -m "$(FAST)" --doctest-modules src/therapy_outcomes tests
 
 # JupyterLab on the notebooks (the explorer is notebooks/explore.ipynb); --allow-root as root.
 lab: $(STAMP) $(DEMO)/clients.csv

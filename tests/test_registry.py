@@ -350,7 +350,7 @@ BAD_DEFINITIONS = [
 @pytest.mark.parametrize(
     ("path", "value", "field", "words"),
     BAD_DEFINITIONS,
-    ids=[f"{p}={v!r}"[:40] for p, v, *_ in BAD_DEFINITIONS],
+    ids=[f"{p}=" + ("<deleted>" if v is _DELETE else repr(v))[:40] for p, v, *_ in BAD_DEFINITIONS],
 )
 def test_bad_definition_names_file_and_field(tmp_path, reg, path, value, field, words):
     data = copy.deepcopy(_base())
