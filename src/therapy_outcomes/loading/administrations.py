@@ -20,12 +20,15 @@ import re
 import numpy as np
 import pandas as pd
 
+from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.instruments import Registry, score, score_totals
 from therapy_outcomes.loading.arrow_ops import decode_categorical, parse_float
 from therapy_outcomes.loading.readers import LINE, RawTable
 from therapy_outcomes.loading.validation import RejectLog, accepted_mask, duplicate_rows
 
 ITEM_COLUMN = re.compile(r"^item_(\d+)$")
+#: Column names that look like an item answer but are not spelt ``item_<number>``.
+ITEM_LOOKALIKE = re.compile(r"^\s*item[\s_\-.]*\d+\s*$", re.IGNORECASE)
 HEADER = ["administration_id", "client_id", "instrument", "administered_on", "session_id", "rater"]
 
 
@@ -39,6 +42,77 @@ def item_columns(frame: pd.DataFrame) -> dict[int, str]:
     """
     found = {int(m.group(1)): c for c in frame.columns if (m := ITEM_COLUMN.match(str(c)))}
     return dict(sorted(found.items()))
+
+
+def check_item_columns(
+    raw: RawTable, frame: pd.DataFrame, registry: Registry, known: set[str] | None = None
+) -> None:
+    """Stop the load when the item columns are ambiguous or name items no instrument has.
+
+    Wide-layout item columns are ``item_1``, ``item_2``, ... (``item_01`` is read as item 1).
+    The file cannot be read when two columns name the same item (``item_1`` and
+    ``item_01``), when a column is ``item_0``, when a column looks like an item but is spelt
+    otherwise (``Item_1``, ``item1``), or when a column holding answers is beyond the items of
+    the longest instrument in the file (``item_11`` with only 10-item instruments). An empty
+    column beyond the items (a template's spare columns) is ignored.
+
+    Parameters
+    ----------
+    raw : RawTable
+        The administrations as read (for the file name).
+    frame : pandas.DataFrame
+        The administrations with resolved (canonical) instrument codes.
+    registry : Registry
+        The instrument definitions.
+    known : set of str, optional
+        Declared column names, which are never taken for item look-alikes.
+
+    Raises
+    ------
+    DatasetReadError
+        Naming the file and the columns (and the instrument, for a column beyond its items).
+
+    Examples
+    --------
+    >>> from therapy_outcomes.instruments import default_registry
+    >>> raw = RawTable("administrations", "administrations.csv", pd.DataFrame())
+    >>> frame = pd.DataFrame({"instrument": ["PHQ-9"], "item_1": ["1"], "item_01": ["2"]})
+    >>> try:
+    ...     check_item_columns(raw, frame, default_registry())
+    ... except DatasetReadError as err:
+    ...     print(err)
+    administrations.csv: columns item_1 and item_01 are both item 1; keep one
+    """
+    seen: dict[int, str] = {}
+    for column in frame.columns:
+        name = str(column)
+        match = ITEM_COLUMN.match(name)
+        if match is None:
+            if ITEM_LOOKALIKE.match(name) and name not in (known or set()):
+                raise DatasetReadError(
+                    f"{raw.file}: column {name} looks like an item answer; item columns are "
+                    "named item_1, item_2, ... (lower case, with an underscore)"
+                )
+            continue
+        k = int(match.group(1))
+        if k == 0:
+            raise DatasetReadError(f"{raw.file}: column {name}: items are numbered from 1")
+        if k in seen:
+            raise DatasetReadError(
+                f"{raw.file}: columns {seen[k]} and {name} are both item {k}; keep one"
+            )
+        seen[k] = name
+    codes = frame["instrument"].dropna().unique() if "instrument" in frame else []
+    lengths = {str(code): registry.get(str(code)).n_items for code in codes}
+    if not lengths or not seen:
+        return
+    longest = max(lengths, key=lambda code: (lengths[code], code))
+    for k, name in sorted(seen.items()):
+        if k > lengths[longest] and frame[name].notna().any():
+            raise DatasetReadError(
+                f"{raw.file}: column {name} is beyond the items of every instrument in the "
+                f"file (the longest, {longest}, has {lengths[longest]} items)"
+            )
 
 
 def is_long(frame: pd.DataFrame) -> bool:

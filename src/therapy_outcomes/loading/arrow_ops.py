@@ -48,15 +48,44 @@ def isin(values: pd.Series, allowed: Iterable[object]) -> np.ndarray:
 
 
 def parse_float(text: pd.Series) -> pd.Series:
-    """Text to float64 (NaN where missing or not a number); a decimal comma is accepted.
+    """Text to float64 (NaN where missing or not a finite number); a decimal comma is accepted.
+
+    ``NaN``, ``inf``, ``-inf`` (and numbers too large for a float, such as ``1e400``) are not
+    values: they come out as NaN, like text that is not a number. :func:`nonfinite` tells them
+    apart for the reject reason.
 
     Examples
     --------
-    >>> parse_float(pd.Series(["1", "2,5", "x", None], dtype="string")).tolist()
-    [1.0, 2.5, nan, nan]
+    >>> parse_float(pd.Series(["1", "2,5", "x", None, "NaN", "-inf"], dtype="string")).tolist()
+    [1.0, 2.5, nan, nan, nan, nan]
     """
     if text.dtype.kind == "f":
-        return text
+        return text.where(np.isfinite(text.to_numpy()))
+    out = _floats(text)
+    return pd.Series(np.where(np.isfinite(out), out, np.nan), index=text.index)
+
+
+def nonfinite(text: pd.Series) -> pd.Series:
+    """Which cells are written as a number that is not finite (``NaN``, ``inf``, ``1e400``).
+
+    Examples
+    --------
+    >>> nonfinite(pd.Series(["1", "nan", "Infinity", "x", None], dtype="string")).tolist()
+    [False, True, True, False, False]
+    """
+    if text.dtype.kind == "f":
+        values = text.to_numpy()
+        return pd.Series(np.isinf(values), index=text.index)
+    out = _floats(text)
+    lowered = _arrow(text.astype("string"))
+    named = pc.match_substring_regex(lowered, r"^[+-]?nan$", ignore_case=True)
+    named_nan = pc.fill_null(named, False)
+    flagged = np.isinf(out) | np.asarray(named_nan.to_numpy(zero_copy_only=False), dtype=bool)
+    return pd.Series(flagged, index=text.index)
+
+
+def _floats(text: pd.Series) -> np.ndarray:
+    """Text to float64 as the parsers read it (NaN and inf included)."""
     array = _arrow(text.astype("string"))
     if pc.any(pc.match_substring(array, ",")).as_py():
         array = pc.replace_substring(array, ",", ".")
@@ -67,32 +96,90 @@ def parse_float(text: pd.Series) -> pd.Series:
         out = pd.to_numeric(pd.Series(array.to_pandas()), errors="coerce").to_numpy(
             dtype="float64", na_value=np.nan
         )
-    return pd.Series(np.asarray(out, dtype="float64"), index=text.index)
+    return np.asarray(out, dtype="float64")
 
 
-def parse_date(text: pd.Series) -> pd.Series:
-    """Text to datetime64[ns] (NaT where missing or not a date).
+#: What a date cell may hold: ``YYYY-MM-DD``, optionally followed by a time and a time zone (so
+#: that those can be rejected with their own reason).
+_DATE_SHAPE = (
+    r"^(?P<day>\d{4}-\d{2}-\d{2})(?:[T ](?P<clock>\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?"
+    r"(?P<zone>Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_MIDNIGHT = r"^00:00(?::00(?:\.0+)?)?$"
 
-    ``YYYY-MM-DD`` takes the fast path; other ISO 8601 forms (a time of day, as Excel writes
-    date cells) are parsed by pandas.
+#: Reasons :func:`parse_date` gives; the first is also used for text of any other shape.
+NOT_A_DATE = "not a date (expected YYYY-MM-DD)"
+NO_SUCH_DAY = "not a date: that month has no such day (expected YYYY-MM-DD)"
+HAS_TIME = "has a time of day: dates are YYYY-MM-DD (midnight, 00:00:00, is accepted)"
+HAS_ZONE = "has a time zone: dates are YYYY-MM-DD, with no time zone"
+
+
+def parse_date(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Text to dates (``datetime64[s]``, so any year fits) and the reason for each bad cell.
+
+    A date is ``YYYY-MM-DD`` and a real calendar day. Also accepted, as the same date: the date
+    followed by midnight (``2026-01-05T00:00:00`` or ``2026-01-05 00:00``), as databases and
+    spreadsheets export a date. Anything else is not a date: other orders and separators
+    (``2026/01/05``, ``20260105``, ``2026-1-5``), days a month does not have (``2026-02-30``),
+    a time of day other than midnight, and a time zone (no date is shifted to another zone).
+
+    Returns
+    -------
+    dates : pandas.Series
+        ``datetime64[s]``; NaT where missing or not a date.
+    reasons : pandas.Series
+        One of :data:`NOT_A_DATE`, :data:`NO_SUCH_DAY`, :data:`HAS_TIME`, :data:`HAS_ZONE`
+        where a cell holds text that is not a date, missing elsewhere.
 
     Examples
     --------
-    >>> parse_date(pd.Series(["2026-01-05", "2026-01-05T00:00:00", "05/01/2026"])).tolist()
-    [Timestamp('2026-01-05 00:00:00'), Timestamp('2026-01-05 00:00:00'), NaT]
+    >>> text = pd.Series(["2026-01-05", "2026-01-05T00:00:00", "05/01/2026", "2026-02-30",
+    ...                   "2026-01-05T23:30:00-05:00", None])
+    >>> dates, reasons = parse_date(text)
+    >>> [str(d.date()) if pd.notna(d) else None for d in dates]
+    ['2026-01-05', '2026-01-05', None, None, None, None]
+    >>> reasons.str.split(":| [(]", regex=True).str[0].tolist()
+    [nan, nan, 'not a date', 'not a date', 'has a time zone', nan]
     """
     if text.dtype.kind == "M":
-        return text.astype("datetime64[ns]")
+        dates = text.astype("datetime64[s]")
+        return dates, pd.Series(np.nan, index=text.index, dtype=object)
     array = _arrow(text.astype("string"))
-    parsed = pc.strptime(array, format="%Y-%m-%d", unit="s", error_is_null=True)
-    result = pd.Series(
-        parsed.to_numpy(zero_copy_only=False).astype("datetime64[ns]"), index=text.index
+    if pa.types.is_large_string(array.type):
+        array = array.cast(pa.string())
+    parts = pc.extract_regex(array, pattern=_DATE_SHAPE)
+    shaped = pc.fill_null(pc.is_valid(parts), False)
+    day = pc.struct_field(parts, 0)
+    clock = pc.struct_field(parts, 1)
+    zone = pc.struct_field(parts, 2)
+    parsed = pc.strptime(day, format="%Y-%m-%d", unit="s", error_is_null=True)
+    same_day = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), day)
+    has_zone = pc.not_equal(zone, "")
+    has_time = pc.and_(
+        pc.not_equal(clock, ""), pc.invert(pc.match_substring_regex(clock, _MIDNIGHT))
     )
-    retry = text.notna().to_numpy() & result.isna().to_numpy()
-    if retry.any():
-        again = pd.to_datetime(text[retry], format="ISO8601", errors="coerce")
-        result[retry] = again.astype("datetime64[ns]").to_numpy()
-    return result
+
+    def flag(values: pa.Array) -> np.ndarray:
+        return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+    given = text.notna().to_numpy()
+    shaped_np = flag(shaped)
+    parsed_ok = flag(pc.is_valid(parsed)) & shaped_np
+    no_such_day = parsed_ok & ~flag(same_day)
+    zoned = shaped_np & flag(has_zone)
+    timed = shaped_np & ~zoned & flag(has_time)
+    good = parsed_ok & ~no_such_day & ~zoned & ~timed
+    reasons = np.full(len(text), np.nan, dtype=object)
+    reasons[given & ~good] = NOT_A_DATE
+    reasons[given & no_such_day] = NO_SUCH_DAY
+    reasons[given & timed & ~no_such_day] = HAS_TIME
+    reasons[given & zoned & ~no_such_day] = HAS_ZONE
+    seconds = parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    seconds[~good] = np.datetime64("NaT")
+    return (
+        pd.Series(seconds, index=text.index, dtype="datetime64[s]"),
+        pd.Series(reasons, index=text.index, dtype=object),
+    )
 
 
 def lookup(values: pd.Series, table: pd.Series) -> pd.Series:

@@ -28,6 +28,8 @@ from therapy_outcomes.loading.validation import (
     RejectLog,
     accepted_mask,
     check_columns,
+    check_goals,
+    check_on_scale,
     check_rows,
     duplicate_rows,
     parse_table,
@@ -176,10 +178,13 @@ def load(
         if raw is None:
             continue
         check_columns(raw, table)
-        frame = parse_table(raw, table, log)
+        frame = parse_table(raw, table, log, stamp)
         if table.name == "administrations":
             frame = adm.resolve_instruments(raw, frame, reg, log)
+            adm.check_item_columns(raw, frame, reg, set(table.names))
         check_rows(raw, table, frame, stamp, log)
+        if table.name == "goals":
+            check_goals(raw, frame, reg, log)
         parsed[table.name] = frame
     _check_references(raws.tables, parsed, log)
     _check_goal_ratings(raws.tables, parsed, reg, log)
@@ -415,20 +420,7 @@ def _check_goal_ratings(
     log.add(raw, wrong, "client_id", "is not the client of this goal")
     frame["client_id"] = frame["client_id"].fillna(owner).astype("string")
     measure = lookup(frame["goal_id"], goals["measure"]).astype("string")
-    value = frame["value"]
-    code = reg.resolve(measure)
-    for name in code.dropna().unique():
-        inst = reg.get(name)
-        rows = code == name
-        low = inst.item_min if inst.kind != "questionnaire" else inst.total_min
-        high = inst.item_max if inst.kind != "questionnaire" else inst.total_max
-        out = rows & value.notna() & ((value < low) | (value > high))
-        log.add(raw, out, "value", f"outside the {name} range {low:g} to {high:g}")
-        if inst.kind != "questionnaire" and inst.integer_items:
-            frac = rows & value.notna() & (value % 1 != 0)
-            log.add(raw, frac, "value", f"{name} ratings are whole numbers")
-    counts = measure.str.lower() == "count"
-    log.add(raw, counts & (value < 0), "value", "a behaviour count cannot be negative")
+    check_on_scale(raw, measure, frame["value"], "value", reg, log, what="ratings")
 
 
 def _administrations(
@@ -527,6 +519,7 @@ def accepted_clients(location: str | Path) -> pd.DataFrame:
     table, log = spec("clients"), RejectLog()
     log.add_records(raw.unreadable)
     check_columns(raw, table)
-    frame = parse_table(raw, table, log)
-    check_rows(raw, table, frame, parse_date_parameter(None, "as_of", default_today=True), log)
+    today = parse_date_parameter(None, "as_of", default_today=True)
+    frame = parse_table(raw, table, log, today)
+    check_rows(raw, table, frame, today, log)
     return frame.loc[accepted_mask(raw, log)].drop(columns=[LINE]).reset_index(drop=True)

@@ -7,11 +7,17 @@ turns each :class:`TableSpec` into a pandera schema and runs it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["id", "text", "date", "number", "integer"]
+
+#: No date in the dataset is earlier than this.
+EARLIEST_DATE = "1900-01-01"
+
+#: Dates that may lie ahead of the as-of date (``target_date``, ``due_on``) are at most this many
+#: years after it; every other date is not after the as-of date.
+FUTURE_YEARS = 10
 
 #: Pseudonymous IDs: letters, digits, ``_`` and ``-``; this also keeps IDs safe in file paths.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$"
@@ -51,7 +57,8 @@ class Col:
     references : str, optional
         ``"table.column"`` the value must exist in (accepted rows only).
     not_after_as_of : bool
-        For dates: must not be after the as-of date.
+        For dates: must not be after the as-of date; for integers (a year): not after the
+        as-of year.
     """
 
     name: str
@@ -117,7 +124,7 @@ CLIENTS = TableSpec(
         _opt("modality"),
         _opt("problem"),
         _opt("sex", allowed=("female", "male", "other", "unknown")),
-        _opt("birth_year", "integer", minimum=1900),
+        _opt("birth_year", "integer", minimum=1900, not_after_as_of=True),
     ),
     required=True,
     date_order=(("referred_on", "episode_start"), ("episode_start", "episode_end")),
@@ -244,26 +251,16 @@ def spec(name: str) -> TableSpec:
 
 
 def read_hints(name: str, header: list[str]) -> dict[str, str]:
-    """Columns of table ``name`` a reader may parse as it reads: ``"float"`` or ``"date"``.
+    """Columns of table ``name`` a reader may parse as it reads: none.
 
-    Declared number and date columns, plus the item answers of administrations.
+    A reader that parses numbers and dates itself would take ``NaN`` and ``inf`` for numbers
+    (``NaN`` then looks like an empty cell) and years outside what a timestamp holds for dates,
+    so every column reaches :mod:`therapy_outcomes.loading.validation` as text, where the data
+    dictionary's rules are applied. Kept for the readers that ask.
 
     Examples
     --------
     >>> read_hints("administrations", ["administration_id", "administered_on", "item_1"])
-    {'administered_on': 'date', 'item_1': 'float'}
+    {}
     """
-    table = spec(name)
-    declared = {c.name: c.kind for c in table.columns}
-    hints = {}
-    for column in header:
-        kind = declared.get(column)
-        if kind in ("number", "integer"):
-            hints[column] = "float"
-        elif kind == "date":
-            hints[column] = "date"
-        elif name == "administrations" and (
-            column in ("value", "total") or re.fullmatch(r"item_\d+", column)
-        ):
-            hints[column] = "float"
-    return hints
+    return {}

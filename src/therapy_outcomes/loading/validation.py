@@ -17,9 +17,23 @@ import pandas as pd
 import pandera.pandas as pa
 
 from therapy_outcomes.errors import DatasetReadError
-from therapy_outcomes.loading.arrow_ops import duplicated, isin, parse_date, parse_float
+from therapy_outcomes.instruments import Registry
+from therapy_outcomes.loading.arrow_ops import (
+    duplicated,
+    isin,
+    nonfinite,
+    parse_date,
+    parse_float,
+)
 from therapy_outcomes.loading.readers import LINE, RawTable
-from therapy_outcomes.loading.tables import ID_PATTERN, TABLE_NAMES, Col, TableSpec
+from therapy_outcomes.loading.tables import (
+    EARLIEST_DATE,
+    FUTURE_YEARS,
+    ID_PATTERN,
+    TABLE_NAMES,
+    Col,
+    TableSpec,
+)
 
 REJECT_COLUMNS = ["table", "file", "line", "column", "value", "reason"]
 
@@ -138,13 +152,38 @@ def _display(values: pd.Series) -> np.ndarray:
 
 
 def check_columns(raw: RawTable, table: TableSpec) -> None:
-    """Stop the load when a required column is missing from the file.
+    """Stop the load when a required column is missing or a column's name is a near miss.
+
+    Column names are matched exactly as the data dictionary spells them. A column that is not
+    declared but would be a declared one in other letter case or spacing (``Birth_Year``,
+    ``birth year``) is an error rather than an extra column kept as text, which would drop
+    its values without a word.
 
     Raises
     ------
     DatasetReadError
-        Naming the file and the missing columns.
+        Naming the file and the missing or misspelt columns.
+
+    Examples
+    --------
+    >>> from therapy_outcomes.loading.tables import spec
+    >>> frame = pd.DataFrame(columns=["client_id", "site", "therapist_id", "referred_on",
+    ...                               "Birth_Year"])
+    >>> try:
+    ...     check_columns(RawTable("clients", "clients.csv", frame), spec("clients"))
+    ... except DatasetReadError as err:
+    ...     print(err)  # doctest: +ELLIPSIS
+    clients.csv: column 'Birth_Year' is spelt differently from the dictionary's 'birth_year' ...
     """
+    declared = {_loose(name): name for name in table.names}
+    for column in raw.frame.columns:
+        name = str(column)
+        near = declared.get(_loose(name))
+        if name != LINE and name not in table.names and near is not None:
+            raise DatasetReadError(
+                f"{raw.file}: column '{name}' is spelt differently from the dictionary's "
+                f"'{near}' (column names are matched exactly)"
+            )
     missing = [c.name for c in table.columns if c.required and c.name not in raw.frame.columns]
     if missing:
         raise DatasetReadError(
@@ -153,11 +192,23 @@ def check_columns(raw: RawTable, table: TableSpec) -> None:
         )
 
 
-def parse_table(raw: RawTable, table: TableSpec, log: RejectLog) -> pd.DataFrame:
+def _loose(name: str) -> str:
+    """A column name without case, spaces, ``_``, ``-`` and ``.``, for near misses."""
+    return "".join(ch for ch in name.casefold() if ch not in " _-.\t")
+
+
+def parse_table(
+    raw: RawTable, table: TableSpec, log: RejectLog, as_of: pd.Timestamp | None = None
+) -> pd.DataFrame:
     """Parse every declared column into its type and record the values that do not parse.
 
     Absent optional columns are added, empty. Allowed values are matched case-insensitively and
-    stored in their declared spelling; defaults fill empty optional cells.
+    stored in their declared spelling; defaults fill empty optional cells. Dates must be
+    ``YYYY-MM-DD`` calendar days from :data:`~therapy_outcomes.loading.tables.EARLIEST_DATE`
+    on; with ``as_of``, a date that must not be after it and is beyond what a timestamp holds
+    gets the as-of reason here, and any other date at most
+    :data:`~therapy_outcomes.loading.tables.FUTURE_YEARS` years after it. Numbers must be
+    finite.
 
     Returns
     -------
@@ -171,6 +222,9 @@ def parse_table(raw: RawTable, table: TableSpec, log: RejectLog) -> pd.DataFrame
         text = frame[col.name]
         if col.default is not None:
             text = text.fillna(col.default)
+        if col.kind == "date":
+            frame[col.name] = _parse_dates(raw, text, col, as_of, log)
+            continue
         parsed, bad_reason = _parse(text, col)
         if bad_reason is not None:
             bad = text.notna() & parsed.isna()
@@ -179,15 +233,41 @@ def parse_table(raw: RawTable, table: TableSpec, log: RejectLog) -> pd.DataFrame
     return frame
 
 
-def _parse(text: pd.Series, col: Col) -> tuple[pd.Series, str | None]:
-    if col.kind == "date":
-        return parse_date(text), "not a date (expected YYYY-MM-DD)"
+def _parse_dates(
+    raw: RawTable, text: pd.Series, col: Col, as_of: pd.Timestamp | None, log: RejectLog
+) -> pd.Series:
+    """A date column as ``datetime64[ns]``; bad dates and dates out of range are rejected."""
+    dates, reasons = parse_date(text)
+    bad = reasons.notna()
+    log.add(raw, bad, col.name, reasons, values=text)
+    earliest = pd.Timestamp(EARLIEST_DATE)
+    early = dates.notna() & (dates < earliest)
+    log.add(raw, early, col.name, f"is before {EARLIEST_DATE}", values=text)
+    if as_of is None:
+        latest, late_reason = pd.Timestamp.max, "is after 2262-04-11, the latest date held"
+    elif col.not_after_as_of:
+        latest, late_reason = as_of, f"is after the as-of date {as_of.date().isoformat()}"
+    else:
+        latest = as_of + pd.DateOffset(years=FUTURE_YEARS)
+        late_reason = (
+            f"is more than {FUTURE_YEARS} years after the as-of date {as_of.date().isoformat()}"
+        )
+    late = dates.notna() & (dates > latest)
+    log.add(raw, late, col.name, late_reason, values=text)
+    keep = dates.where(~(early | late))
+    return keep.astype("datetime64[ns]")
+
+
+def _parse(text: pd.Series, col: Col) -> tuple[pd.Series, str | pd.Series | None]:
     if col.kind in ("number", "integer"):
         parsed = parse_float(text)
+        reason = pd.Series("not a number", index=text.index, dtype=object)
+        reason[nonfinite(text).to_numpy()] = "not a finite number (NaN and inf are not values)"
         if col.kind == "integer":
-            parsed = parsed.where(parsed.isna() | (parsed % 1 == 0))
-            return parsed, "not a whole number"
-        return parsed, "not a number"
+            fraction = parsed.notna() & (parsed % 1 != 0)
+            reason[fraction.to_numpy()] = "not a whole number"
+            parsed = parsed.where(~fraction)
+        return parsed, reason
     if col.allowed is not None:
         return map_text(text, col.allowed), f"must be one of: {', '.join(col.allowed)}"
     return text.astype("string"), None
@@ -225,7 +305,9 @@ def _schema(table: TableSpec, as_of: pd.Timestamp) -> pa.DataFrameSchema:
             checks.append(pa.Check.ge(col.minimum, error=f"must be at least {col.minimum:g}"))
         if col.maximum is not None:
             checks.append(pa.Check.le(col.maximum, error=f"must be at most {col.maximum:g}"))
-        if col.not_after_as_of:
+        if col.not_after_as_of and col.kind == "integer":
+            checks.append(pa.Check.le(as_of.year, error=f"is after the as-of year {as_of.year}"))
+        elif col.not_after_as_of:
             checks.append(
                 pa.Check.le(as_of, error=f"is after the as-of date {as_of.date().isoformat()}")
             )
@@ -338,3 +420,62 @@ def accepted_mask(raw: RawTable, log: RejectLog) -> pd.Series:
     bad = log.lines(raw.name)
     lines = raw.frame[LINE].to_numpy()
     return pd.Series(~np.isin(lines, bad), index=raw.frame.index)
+
+
+def check_on_scale(
+    raw: RawTable,
+    measure: pd.Series,
+    values: pd.Series,
+    column: str,
+    registry: Registry,
+    log: RejectLog,
+    what: str = "values",
+) -> None:
+    """Reject ``values`` that are not on their row's measure's scale (data dictionary rule).
+
+    Parameters
+    ----------
+    raw : RawTable
+        The table the rows belong to.
+    measure : pandas.Series
+        Each row's measure as written: ``GAS``, ``GBO``, ``count`` or an instrument code.
+    values : pandas.Series
+        The numbers to check (missing values are not checked).
+    column : str
+        The column the values come from, named in the rejects.
+    registry : Registry
+        Resolves the measure: a rating scale's range is its answer range, a questionnaire's
+        its total range; a count is 0 or more. Unknown measures are not checked here.
+    what : str
+        Word used in the whole-number reason (``"GAS ratings are whole numbers"``).
+    """
+    code = registry.resolve(measure)
+    for name in code.dropna().unique():
+        inst = registry.get(name)
+        rows = code == name
+        rating = inst.kind != "questionnaire"
+        low = inst.item_min if rating else inst.total_min
+        high = inst.item_max if rating else inst.total_max
+        out = rows & values.notna() & ((values < low) | (values > high))
+        log.add(raw, out, column, f"outside the {name} range {low:g} to {high:g}")
+        if rating and inst.integer_items:
+            frac = rows & values.notna() & (values % 1 != 0)
+            log.add(raw, frac, column, f"{name} {what} are whole numbers")
+    counts = measure.str.lower() == "count"
+    log.add(raw, counts & (values < 0), column, "a behaviour count cannot be negative")
+
+
+def check_goals(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: RejectLog) -> None:
+    """Goal rules of the data dictionary: a known measure, a unit for counts, values on scale.
+
+    ``measure`` must be ``GAS``, ``GBO``, ``count`` or an instrument in the registry; a
+    ``count`` goal needs a ``unit``; ``baseline`` and ``target`` are on the measure's scale.
+    """
+    measure = frame["measure"].astype("string")
+    count = measure.str.lower() == "count"
+    known = count | registry.resolve(measure).notna()
+    unknown = measure.notna() & ~known.fillna(False)
+    log.add(raw, unknown, "measure", "unknown measure (GAS, GBO, count or an instrument code)")
+    log.add(raw, count & frame["unit"].isna(), "unit", "is required when measure is count")
+    for column in ("baseline", "target"):
+        check_on_scale(raw, measure, frame[column], column, registry, log)
