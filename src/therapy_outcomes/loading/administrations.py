@@ -22,7 +22,7 @@ import pandas as pd
 
 from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.instruments import Registry, score, score_totals
-from therapy_outcomes.loading.arrow_ops import decode_categorical, parse_float
+from therapy_outcomes.loading.arrow_ops import decode_categorical, nonfinite, parse_float
 from therapy_outcomes.loading.readers import LINE, RawTable
 from therapy_outcomes.loading.validation import RejectLog, accepted_mask, duplicate_rows
 
@@ -115,6 +115,19 @@ def check_item_columns(
             )
 
 
+def number_reason(text: pd.Series) -> pd.Series:
+    """The reason a cell of ``text`` that is not a usable number is rejected.
+
+    Examples
+    --------
+    >>> number_reason(pd.Series(["x", "NaN"], dtype="string")).tolist()
+    ['not a number', 'not a finite number (NaN and inf are not values)']
+    """
+    reason = pd.Series("not a number", index=text.index, dtype=object)
+    reason[nonfinite(text).to_numpy()] = "not a finite number (NaN and inf are not values)"
+    return reason
+
+
 def is_long(frame: pd.DataFrame) -> bool:
     """True when the administrations use the long layout (``item`` and ``value`` columns)."""
     return "item" in frame.columns and "value" in frame.columns
@@ -177,7 +190,7 @@ def long_to_wide(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Re
     log.add(raw, bad_item, "item", "not an item number (1, 2, ...)")
     log.add(raw, frame["item"].isna(), "item", "is required in the long layout")
     bad_value = frame["value"].notna() & value.isna()
-    log.add(raw, bad_value, "value", "not a number")
+    log.add(raw, bad_value, "value", number_reason(frame["value"]))
     consistent = [c for c in HEADER[1:] if c in frame]
     first = frame.groupby("administration_id", sort=False)[consistent].transform("first")
     for col in consistent:
@@ -241,7 +254,7 @@ def check_items(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Rej
         if frame[col].dtype.kind != "f":
             text = frame[col]
             parsed = parse_float(text)
-            log.add(raw, text.notna() & parsed.isna(), col, "not a number")
+            log.add(raw, text.notna() & parsed.isna(), col, number_reason(text))
             frame[col] = parsed
         values = frame[col].to_numpy()
         given = ~np.isnan(values)

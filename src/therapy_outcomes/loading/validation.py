@@ -469,13 +469,16 @@ def check_goals(raw: RawTable, frame: pd.DataFrame, registry: Registry, log: Rej
     """Goal rules of the data dictionary: a known measure, a unit for counts, values on scale.
 
     ``measure`` must be ``GAS``, ``GBO``, ``count`` or an instrument in the registry; a
-    ``count`` goal needs a ``unit``; ``baseline`` and ``target`` are on the measure's scale.
+    ``count`` goal needs a ``unit`` (when the file has a ``unit`` column: a research export,
+    which drops free text, has none); ``baseline`` and ``target`` are on the measure's scale.
     """
     measure = frame["measure"].astype("string")
     count = measure.str.lower() == "count"
     known = count | registry.resolve(measure).notna()
     unknown = measure.notna() & ~known.fillna(False)
     log.add(raw, unknown, "measure", "unknown measure (GAS, GBO, count or an instrument code)")
-    log.add(raw, count & frame["unit"].isna(), "unit", "is required when measure is count")
+    if "unit" in raw.frame:
+        no_unit = count & frame["unit"].isna()
+        log.add(raw, no_unit, "unit", "is required when measure is count")
     for column in ("baseline", "target"):
         check_on_scale(raw, measure, frame[column], column, registry, log)
