@@ -154,7 +154,7 @@ def _shown_values(rejects: pd.DataFrame) -> pd.Series:
     ...                         "column": ["occurred_on", "description", "item_3", None],
     ...                         "value": ["2026-02-30", "Met Ana", "4", None]})
     >>> _shown_values(rejects).tolist()
-    ['2026-02-30', '(not shown)', '(answer not shown)', None]
+    ['2026-02-30', '(not shown)', '(answer not shown)', nan]
     """
 
     def printable(row: pd.Series) -> bool:
