@@ -1,8 +1,9 @@
 """What the commands print: the consoles, tables of a DataFrame, validation counts and rejects,
 and the files a render wrote.
 
-Every command prints through these, so the output looks the same everywhere; item answers are
-never printed (:func:`print_validation`).
+Every command prints through these, so the output looks the same everywhere; item answers and
+free text from the data are never printed (:func:`print_validation`): a reject is shown by
+table, file, line, column and reason.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+
+from therapy_outcomes.loading.tables import spec
 
 if TYPE_CHECKING:
     from therapy_outcomes.loading.dataset import Dataset
@@ -101,13 +104,14 @@ def print_validation(ds: Dataset, title: str, rejects: Path, show: int) -> int:
     counts["file"] = [
         f if p else "(absent)" for f, p in zip(counts["file"], counts["present"], strict=True)
     ]
-    console.print(table(counts.drop(columns="present"), title))
+    hidden = ["present"] + (["lines"] if (counts["lines"] == counts["read"]).all() else [])
+    console.print(table(counts.drop(columns=hidden), title))
     if ds.rejects.empty:
         console.print("[green]All rows accepted.[/green]")
         return 0
     ds.rejects.to_csv(rejects, index=False)
     shown = ds.rejects.head(show).copy()
-    shown["value"] = shown["value"].where(~_holds_answers(shown), "(answer not shown)")
+    shown["value"] = _shown_values(shown)
     console.print(table(shown, f"First {len(shown)} of {len(ds.rejects)} problems", index=False))
     console.print(
         f"[yellow]{ds.n_rejected} rows rejected[/yellow]; every problem is listed in {rejects}"
@@ -135,3 +139,33 @@ def _holds_answers(rejects: pd.DataFrame) -> pd.Series:
     column = rejects["column"].fillna("")
     whole_line = (column == "") & (rejects["table"] == "administrations")
     return column.isin(_ANSWER_COLUMNS) | column.str.startswith("item") | whole_line
+
+
+def _shown_values(rejects: pd.DataFrame) -> pd.Series:
+    """The ``value`` column as printed: never free text from the data.
+
+    Item answers become ``(answer not shown)``; every value of a text or ID column (a
+    description, a site, an ID that may be a name) becomes ``(not shown)``. Only values of
+    date, number and closed-choice columns are printed; an unreadable line has no value.
+
+    Examples
+    --------
+    >>> rejects = pd.DataFrame({"table": ["events", "events", "administrations", "clients"],
+    ...                         "column": ["occurred_on", "description", "item_3", None],
+    ...                         "value": ["2026-02-30", "Met Ana", "4", None]})
+    >>> _shown_values(rejects).tolist()
+    ['2026-02-30', '(not shown)', '(answer not shown)', nan]
+    """
+
+    def printable(row: pd.Series) -> bool:
+        try:
+            columns = {c.name: c for c in spec(str(row["table"])).columns}
+        except (KeyError, ValueError):
+            return False
+        col = columns.get(str(row["column"]))
+        return col is not None and (col.kind in ("date", "number", "integer") or bool(col.allowed))
+
+    answers = _holds_answers(rejects)
+    plain = rejects.apply(printable, axis=1) if len(rejects) else pd.Series([], dtype=bool)
+    shown = rejects["value"].where(plain | rejects["value"].isna(), "(not shown)")
+    return shown.where(~answers, "(answer not shown)")

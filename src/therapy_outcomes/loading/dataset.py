@@ -64,7 +64,9 @@ class Dataset:
     rejects : pandas.DataFrame
         One row per problem found: table, file, line, column, value, reason.
     counts : pandas.DataFrame
-        Per table: file, present, read, accepted, rejected (read = accepted + rejected).
+        Per table: file, present, lines, read, accepted, rejected (read = accepted +
+        rejected). ``lines`` counts the file's physical lines after the header; it differs
+        from ``read`` (records) when a file has blank lines or line breaks inside cells.
     as_of : pandas.Timestamp
         Dates after this are rejected.
     registry : Registry
@@ -475,6 +477,7 @@ def _counts(raws: RawDataset, rejects: pd.DataFrame, accepted: dict[str, int]) -
                     "table": name,
                     "file": "",
                     "present": False,
+                    "lines": 0,
                     "read": 0,
                     "accepted": 0,
                     "rejected": 0,
@@ -487,6 +490,7 @@ def _counts(raws: RawDataset, rejects: pd.DataFrame, accepted: dict[str, int]) -
                 "table": name,
                 "file": raw.file,
                 "present": True,
+                "lines": raw.n_lines,
                 "read": raw.n_rows,
                 "accepted": accepted.get(name, 0),
                 "rejected": rejected,
