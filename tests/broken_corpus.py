@@ -17,6 +17,7 @@ cells may take their declared default.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import os
@@ -30,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from therapy_outcomes.loading.tables import TABLE_NAMES, Col, spec
+from therapy_outcomes.loading.tables import ID_PATTERN, TABLE_NAMES, Col, spec
 
 BROKEN = Path(__file__).parent / "data" / "broken"
 BASE = BROKEN / "_base"
@@ -74,31 +75,40 @@ def base_tables() -> dict[str, str]:
 # ---- reading the files independently of the loader
 
 
-def split_records(data: bytes, multiline: bool = False) -> tuple[list[str], dict[int, list[str]]]:
-    """Header and records of a CSV file, keyed by the line each record starts on.
+@dataclass
+class FileText:
+    """A CSV file as read here: its header, separator and physical lines (1 = the header)."""
 
-    Without ``multiline`` every physical line is one record (a quote never spans lines);
-    with it, quoted fields may hold line breaks. Blank lines are not records.
-    """
+    header: list[str]
+    sep: str
+    lines: list[str]
+
+    @functools.cached_property
+    def data_lines(self) -> set[int]:
+        """Numbers of the non-blank lines after the header."""
+        return {n for n, line in enumerate(self.lines, start=1) if n > 1 and line.strip()}
+
+    def record_at(self, number: int) -> tuple[list[str], range]:
+        """The CSV record that starts on line ``number``, and the lines it spans."""
+        reader = csv.reader((line + "\n" for line in self.lines[number - 1 :]), delimiter=self.sep)
+        fields = next(reader, [])
+        return fields, range(number, number + max(reader.line_num, 1))
+
+    def looks_like_record(self, number: int) -> bool:
+        """Whether line ``number`` alone is a whole record: the header's fields, an ID first."""
+        fields = next(csv.reader([self.lines[number - 1]], delimiter=self.sep), [])
+        return len(fields) == len(self.header) and bool(re.fullmatch(ID_PATTERN, fields[0]))
+
+
+def read_text(data: bytes) -> FileText:
+    """Read a CSV file's bytes (UTF-8) without the loader."""
     text = data.decode("utf-8-sig")
-    first = text.split("\n", 1)[0].rstrip("\r")
-    sep = max((",", ";", "\t"), key=lambda s: (first.count(s), s == ","))
-    header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
-    records: dict[int, list[str]] = {}
-    if multiline:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-        next(reader)
-        start = reader.line_num + 1
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                records[start] = record
-            start = reader.line_num + 1
-        return header, records
-    for number, line in enumerate(text.split("\n")[1:], start=2):
-        line = line.rstrip("\r")
-        if line.strip():
-            records[number] = next(csv.reader([line], delimiter=sep))
-    return header, records
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    sep = max((",", ";", "\t"), key=lambda s: (lines[0].count(s), s == ","))
+    header = [h.strip() for h in next(csv.reader([lines[0]], delimiter=sep))]
+    return FileText(header, sep, lines)
 
 
 def same_value(col: Col | None, loaded: object, text: str) -> bool:
@@ -123,39 +133,56 @@ def same_value(col: Col | None, loaded: object, text: str) -> bool:
     return str(loaded) == written
 
 
-def check_invariants(ds, references: dict[str, tuple[list[str], dict[int, list[str]]]]) -> None:
-    """Invariants (a) and (b) for every table whose file was read here."""
+def check_invariants(ds, references: dict[str, FileText]) -> None:
+    """Invariants (a) and (b) for every table whose file was read here.
+
+    (a) Every non-blank line of the file belongs to exactly one accepted or rejected record.
+    An accepted record may span lines (a quoted line break) but never swallow a line that is a
+    whole record on its own; a rejected record covers its first line and the continuation
+    lines that are not whole records. (b) :func:`round_trip`.
+    """
     problems: list[str] = []
     counts = ds.counts.set_index("table")
-    for name, (header, records) in references.items():
-        lines = set(records)
+    for name, file in references.items():
         rejected = set(ds.rejects.loc[ds.rejects["table"] == name, "line"].astype(int))
         prov = ds.provenance.get(name)
         accepted = [] if prov is None else [int(n) for n in prov["line"]]
-        where = f"{name}:"
+        if name == "administrations":
+            accepted = list(dict.fromkeys(accepted))  # the long layout: lines, not IDs
         if len(set(accepted)) != len(accepted):
-            problems.append(f"{where} a line accepted twice")
+            problems.append(f"{name}: a line accepted twice")
         if set(accepted) & rejected:
-            problems.append(f"{where} lines accepted and rejected: {set(accepted) & rejected}")
-        if set(accepted) | rejected != lines:
-            lost = sorted(lines - set(accepted) - rejected)
-            invented = sorted((set(accepted) | rejected) - lines)
-            problems.append(f"{where} lost records on lines {lost}, invented lines {invented}")
-        if int(counts.loc[name, "read"]) != len(lines):
-            problems.append(f"{where} read {counts.loc[name, 'read']}, the file has {len(lines)}")
-        if counts.loc[name, "accepted"] + counts.loc[name, "rejected"] != counts.loc[name, "read"]:
-            problems.append(f"{where} read != accepted + rejected")
-        problems += round_trip(ds, name, header, records)
+            problems.append(f"{name}: lines accepted and rejected: {set(accepted) & rejected}")
+        covered: set[int] = set()
+        for number in sorted(set(accepted) | rejected):
+            if number not in file.data_lines:
+                problems.append(f"{name}: line {number} is not a line of the file")
+                continue
+            _, span = file.record_at(number)
+            rest = [n for n in span[1:] if n in file.data_lines]
+            swallowed = [n for n in rest if file.looks_like_record(n)]
+            if number in rejected:
+                rest = [n for n in rest if n not in swallowed]
+            elif swallowed:
+                problems.append(f"{name}: the record on line {number} swallowed lines {swallowed}")
+            covered |= {number, *rest}
+        lost = sorted(file.data_lines - covered)
+        if lost:
+            problems.append(f"{name}: lines {lost} were neither accepted nor rejected")
+        read, n_ok, n_bad = (int(counts.loc[name, c]) for c in ("read", "accepted", "rejected"))
+        if (read, n_bad) != (n_ok + n_bad, len(rejected)):
+            problems.append(f"{name}: read {read}, accepted {n_ok}, rejected {n_bad} lines")
+        problems += round_trip(ds, name, file)
     assert not problems, "\n".join(problems)
 
 
-def round_trip(ds, name: str, header: list[str], records: dict[int, list[str]]) -> list[str]:
-    """Every accepted value of table ``name`` against the text on its line."""
+def round_trip(ds, name: str, file: FileText) -> list[str]:
+    """Every accepted value of table ``name`` against the text of its record in the file."""
     prov = ds.provenance.get(name)
     if prov is None:
         return []
-    table = spec(name)
-    declared = {c.name: c for c in table.columns}
+    header = file.header
+    declared = {c.name: c for c in spec(name).columns}
     problems = []
     if name == "administrations":
         heads = ds.administrations.set_index("administration_id")
@@ -164,7 +191,7 @@ def round_trip(ds, name: str, header: list[str], records: dict[int, list[str]]) 
         frame = getattr(ds, name)
         assert len(frame) == len(prov), f"{name}: provenance does not match the table"
     for i, line in enumerate(prov["line"].astype(int)):
-        record = records.get(line)
+        record = file.record_at(line)[0] if line in file.data_lines else None
         if record is None or len(record) != len(header):
             problems.append(f"{name} line {line}: accepted, but it is not one record of the file")
             continue
@@ -209,13 +236,13 @@ def _administration(ds, heads, answers, admin_id) -> dict:
     return loaded
 
 
-def folder_references(folder: Path, multiline: bool = False) -> dict:
+def folder_references(folder: Path) -> dict[str, FileText]:
     """Independent readings of every CSV table file of a dataset folder."""
     out = {}
     for name in TABLE_NAMES:
         path = folder / f"{name}.csv"
-        if path.is_file() and not path.is_symlink() or path.is_symlink() and path.exists():
-            out[name] = split_records(path.read_bytes(), multiline)
+        if path.is_file():  # a symlink to a file included
+            out[name] = read_text(path.read_bytes())
     return out
 
 
@@ -257,7 +284,7 @@ def run_validate(target: Path, rejects: Path, *, in_process: bool = True) -> Out
             run(cli_app.app, args)
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-    except BaseException:  # noqa: BLE001 - any other exception is a traceback for the user
+    except BaseException:  # any other exception is a traceback for the user
         crash = traceback.format_exc()
     finally:
         for console, file, width in saved:

@@ -30,8 +30,8 @@ from broken_corpus import (
     check_invariants,
     copy_base,
     folder_references,
+    read_text,
     run_validate,
-    split_records,
 )
 from therapy_outcomes.loading.tables import TABLE_NAMES
 
@@ -280,7 +280,8 @@ def redcap_malformed_yaml(folder: Path) -> None:
 
 
 def redcap_stray_quote(folder: Path) -> None:
-    _edit(folder / "records.csv", "101,treatment_arm_1,session,1,", '101,treatment_arm_1,"session,1,')
+    old = "101,treatment_arm_1,session,1,"
+    _edit(folder / "records.csv", old, old.replace(",session", ',"session'))
 
 
 # ---- assembling and running a case
@@ -306,9 +307,9 @@ def assemble(case: dict, tmp_path: Path) -> tuple[Path, Callable[[], dict]]:
 
     def references() -> dict:
         if isinstance(texts, dict):
-            return {n: split_records(t.encode("utf-8")) for n, t in texts.items()}
+            return {n: read_text(t.encode("utf-8")) for n, t in texts.items()}
         if case.get("base", "tiny") == "tiny" and folder.is_dir():
-            return folder_references(folder, case.get("multiline", False))
+            return folder_references(folder)
         return {}
 
     return target, references
@@ -337,7 +338,7 @@ def test_the_base_clinic_loads_whole_and_holds_the_marker(tmp_path):
     references = read_references()
     outcome = run_validate(target, tmp_path / "rejects.csv")
     assert outcome.code == 0 and outcome.crash is None, outcome
-    assert {n: len(r[1]) for n, r in references.items()} == BASE_RECORDS
+    assert {n: len(r.data_lines) for n, r in references.items()} == BASE_RECORDS
     assert sum(MARKER in (target / f"{n}.csv").read_text() for n in TABLE_NAMES) >= 4
 
     from therapy_outcomes import load
