@@ -78,6 +78,12 @@ class Dataset:
     cache : ResultCache or None
         The cache it was loaded with (``load(..., cache=)``), for what is computed from it
         (the alerts' models); not part of comparisons.
+    provenance : dict of str to pandas.DataFrame
+        Where each accepted row came from, per table present: ``file`` and ``line`` (as in
+        ``rejects``), row for row with the accepted table; for ``administrations``, one row
+        per accepted source line with its ``administration_id`` (the long layout has several
+        lines per administration). Lets a test compare every accepted value with its line in
+        the file; not part of comparisons.
     """
 
     clients: pd.DataFrame
@@ -96,6 +102,7 @@ class Dataset:
     source: Path | str = field(default_factory=Path)
     input_hash: str = ""
     cache: ResultCache | None = field(default=None, repr=False, compare=False)
+    provenance: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     @functools.cached_property
     def responses(self) -> pd.DataFrame:
@@ -200,6 +207,7 @@ def load(
     n_accepted = {name: len(frame) for name, frame in accepted.items()}
     n_accepted["administrations"] = tidy[3]
     rejects = log.frame()
+    provenance = {name: _provenance(raws.tables[name], parsed[name], log) for name in parsed}
     return Dataset(
         clients=accepted.get("clients", empty["clients"]),
         sessions=accepted.get("sessions", empty["sessions"]),
@@ -216,6 +224,7 @@ def load(
         registry=reg,
         source=source,
         input_hash=raws.digest,
+        provenance=provenance,
     )
 
 
@@ -455,6 +464,15 @@ def _administrations(
 def _accepted(raw: RawTable, frame: pd.DataFrame, log: RejectLog) -> pd.DataFrame:
     ok = accepted_mask(raw, log)
     out = frame.loc[ok].drop(columns=[LINE]).reset_index(drop=True)
+    return out
+
+
+def _provenance(raw: RawTable, frame: pd.DataFrame, log: RejectLog) -> pd.DataFrame:
+    """File and line of every accepted row of a table, in the accepted table's order."""
+    ok = accepted_mask(raw, log)
+    out = pd.DataFrame({"file": raw.file, "line": raw.frame.loc[ok, LINE].to_numpy()})
+    if raw.name == "administrations":
+        out.insert(0, "administration_id", frame.loc[ok, "administration_id"].to_numpy())
     return out
 
 
