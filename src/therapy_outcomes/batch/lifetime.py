@@ -19,10 +19,12 @@ Jupyter kernel per worker (:mod:`.engine`). Nothing of it may outlive the main p
 
 Examples
 --------
->>> parent_death_signal(0) in (True, False)
+>>> import signal
+>>> with exit_on_terminate():  # SIGTERM raises SystemExit(143) in here
+...     signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+False
+>>> signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 True
->>> with exit_on_terminate():
-...     pass
 """
 
 from __future__ import annotations
