@@ -273,6 +273,8 @@ def kill_kernels() -> None:
                     os.killpg(group, signal.SIGKILL)
                 elif pid:
                     os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError, TypeError):
+                os.remove(kernel.km.connection_file)
             if kernel._sockets:
                 shutil.rmtree(kernel._sockets, ignore_errors=True)
 

@@ -66,9 +66,11 @@ def parent_death_signal(signum: int) -> bool:
 def die(signum: int = signal.SIGTERM, frame: Any = None) -> None:
     """Kill this process's warm kernels (with their process groups) and exit now."""
     from therapy_outcomes.batch.engine import kill_kernels
+    from therapy_outcomes.batch.worker import discard_scratch
 
     try:
         kill_kernels()
+        discard_scratch()
     finally:
         os._exit(128 + signum)
 

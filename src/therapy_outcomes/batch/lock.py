@@ -38,6 +38,7 @@ import contextlib
 import json
 import os
 import socket
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,7 +47,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from therapy_outcomes.errors import BatchLockedError
+from therapy_outcomes.errors import BatchLockedError, ParameterError
 from therapy_outcomes.rendering.paths import atomic_write
 
 __all__ = ["LOCK_NAME", "OWNER_NAME", "HeldLock", "batch_lock", "describe", "read_owner"]
@@ -100,6 +101,10 @@ def describe(owner: dict[str, Any] | None) -> str:
 
 def _refusal(folder: Path) -> BatchLockedError:
     owner = read_owner(folder)
+    deadline = time.monotonic() + 2.0
+    while owner is None and time.monotonic() < deadline:  # just locked, record not written yet
+        time.sleep(0.05)
+        owner = read_owner(folder)
     return BatchLockedError(
         f"{folder} is in use by another batch: {describe(owner)} "
         "(wait for it to finish, pass --wait, or choose another --out)"
@@ -133,17 +138,23 @@ def batch_lock(
     ------
     BatchLockedError
         Another batch holds the lock (and ``wait`` is False).
+    ParameterError
+        The folder cannot be locked (not writable, say).
     """
     folder = Path(folder)
     lock = FileLock(folder / LOCK_NAME, timeout=0, thread_local=False)
     try:
-        lock.acquire()
-    except Timeout:
-        if not wait:
-            raise _refusal(folder) from None
-        if on_wait is not None:
-            on_wait(f"waiting for the batch in {folder} to finish: {describe(read_owner(folder))}")
-        lock.acquire(timeout=-1)
+        try:
+            lock.acquire()
+        except Timeout:
+            if not wait:
+                raise _refusal(folder) from None
+            if on_wait is not None:
+                owner = describe(read_owner(folder))
+                on_wait(f"waiting for the batch in {folder} to finish: {owner}")
+            lock.acquire(timeout=-1)
+    except OSError as exc:  # a read-only folder, a file system without locks
+        raise ParameterError(f"cannot lock the output folder {folder}: {exc.strerror}") from None
     try:
         stale = read_owner(folder)  # a record under a free lock: its run ended uncleanly
         record = {
