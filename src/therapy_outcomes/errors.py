@@ -33,6 +33,13 @@ class ParameterError(TherapyOutcomesError):
     """A parameter has the wrong type or value (an unknown client, a date that does not parse)."""
 
 
+class BatchLockedError(TherapyOutcomesError):
+    """Another batch is writing into the same output folder (its PID, host and start time).
+
+    Raised by :func:`therapy_outcomes.batch.lock.batch_lock` when the folder's lock is held.
+    """
+
+
 class MissingExtraError(TherapyOutcomesError, ImportError):
     """An optional part is used but the extra that installs its libraries is not installed.
 

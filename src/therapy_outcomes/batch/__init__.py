@@ -5,6 +5,8 @@
 - :mod:`.worker` runs one job and returns its files as bytes;
 - :mod:`.runner` runs jobs on local processes or a Dask cluster;
 - :mod:`.manifest` keeps the resume journal and writes ``manifest.csv`` and ``index.html``;
+- :mod:`.lock` lets one batch at a time write into an output folder;
+- :mod:`.lifetime` makes the workers and their kernels die with the main process;
 - :mod:`.api` ties them together in :func:`render_batch`.
 
 Examples

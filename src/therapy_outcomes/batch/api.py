@@ -1,10 +1,17 @@
-"""``render_batch``: every report of a month, resumable, with a manifest and an index page."""
+"""``render_batch``: every report of a month, resumable, with a manifest and an index page.
+
+One batch at a time writes into an output folder (:mod:`.lock`); its workers and kernels die
+with it (:mod:`.lifetime`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,6 +27,8 @@ from therapy_outcomes.batch.jobs import (
     plan_client_jobs,
     plan_monthly_jobs,
 )
+from therapy_outcomes.batch.lifetime import exit_on_terminate
+from therapy_outcomes.batch.lock import batch_lock, describe
 from therapy_outcomes.batch.manifest import Journal, write_index, write_manifest
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.rendering.paths import atomic_write
@@ -204,6 +213,8 @@ def render_batch(
     max_runs: int = 50,
     notebooks: str | os.PathLike[str] | None = None,
     clients: list[str] | None = None,
+    wait: bool = False,
+    on_note: Callable[[str], None] | None = None,
 ) -> BatchResult:
     """Render every report of ``month``: monthly summaries and each active client's report.
 
@@ -231,6 +242,11 @@ def render_batch(
         Folder of the report notebooks (default: the package's).
     clients : list of str, optional
         Only these (active) clients' reports, no monthly summaries.
+    wait : bool
+        When another batch is writing into ``out``, wait for it to finish (default: refuse).
+    on_note : callable, optional
+        Gets the notes of the run, one sentence each: waiting for another batch, taking over
+        the lock of a batch that was killed. Default: logged as warnings.
 
     Returns
     -------
@@ -241,7 +257,10 @@ def render_batch(
     Raises
     ------
     ParameterError
-        Bad month, audience, workers or dataset location (before anything runs).
+        Bad month, audience, workers, dataset location or output folder (before anything
+        runs).
+    BatchLockedError
+        Another batch is writing into ``out`` (and ``wait`` is False): its PID, host and start.
 
     Examples
     --------
@@ -260,76 +279,96 @@ def render_batch(
         raise ParameterError(f"max_runs must be at least 1, not {max_runs!r}")
     if scheduler is not None and "://" not in scheduler:
         raise ParameterError(f"scheduler '{scheduler}' is not an address like tcp://host:port")
-    jobs = plan_batch(data, month, audience=audience, pdf=pdf, notebooks=notebooks, clients=clients)
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    journal = Journal(folder)
-    previous = journal.load()
-    rows: dict[str, dict[str, Any]] = {}
-    todo: list[Job] = []
-    for job in jobs:
-        entry = previous.get(job.job_id)
-        if Journal.is_done(entry, job.key, folder, job.outputs):
-            rows[job.job_id] = _row(job, "skipped", seconds=0.0)
-        else:
-            rows[job.job_id] = _row(job, "pending")
-            todo.append(job)
-    by_id = {job.job_id: job for job in todo}
-    bar = _progress(len(todo), quiet)
-
-    def on_result(result: dict[str, Any]) -> None:
-        job = by_id[result["job_id"]]
-        if result["status"] == "rendered":
-            for name in sorted(result["files"], key=lambda n: n == "html"):  # HTML last
-                target = folder / job.outputs[name]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if name == "html":
-                    _link_plotly(folder, target.parent)
-                atomic_write(target, result["files"][name])
-        row = _row(job, result["status"], seconds=result["seconds"], error=result["error"])
-        rows[job.job_id] = row
-        journal.append({k: row[k] for k in ("job_id", "key", "status", "seconds", "error")})
-        bar.update(1)
-        if result["status"] == "failed":
-            bar.set_postfix(failed=sum(r["status"] == "failed" for r in rows.values()))
-
-    specs = [_spec(job, ship=scheduler is not None) for job in todo]
-    try:
-        if scheduler is not None:
-            from therapy_outcomes.batch.runner import run_dask
-            from therapy_outcomes.batch.worker import pack_path
-
-            source = str(jobs[0].parameters["data"]) if jobs else ""
-            local = todo and "://" not in source
-            bundle = pack_path(source, exclude=[folder]) if local else None
-            run_dask(
-                specs,
-                scheduler=scheduler,
-                data_bundle=bundle,
-                on_result=on_result,
-                max_runs=max_runs,
-            )
-        else:
-            from therapy_outcomes.batch.runner import run_local
-
-            count = workers or os.cpu_count() or 1
-            run_local(
-                specs,
-                workers=max(1, min(count, len(specs))),
-                on_result=on_result,
-                max_runs=max_runs,
-            )
-    finally:
-        bar.close()
-        ordered = [rows[job.job_id] for job in jobs]
-        manifest = write_manifest(folder, ordered)
-        index = write_index(folder, ordered, title=f"Reports for {month}")
-        fields = ("job_id", "key", "status", "seconds", "error")
-        kept = [e for job_id, e in previous.items() if job_id not in rows]  # other runs' jobs
-        journal.compact(
-            kept + [{k: r[k] for k in fields} for r in ordered if r["status"] != "pending"]
+    if folder.exists() and not folder.is_dir():
+        raise ParameterError(f"the output folder {folder} is a file")
+    note = on_note or logging.getLogger(__name__).warning
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(exit_on_terminate())
+        lock = functools.partial(batch_lock, folder, wait=wait, on_wait=note)
+        # an existing folder is locked before planning (a second run refuses at once); a new
+        # one only once the plan holds (bad input leaves no folder behind)
+        held = stack.enter_context(lock()) if folder.is_dir() else None
+        jobs = plan_batch(
+            data, month, audience=audience, pdf=pdf, notebooks=notebooks, clients=clients
         )
-    return BatchResult(folder, ordered, manifest, index, time.perf_counter() - started)
+        if held is None:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ParameterError(
+                    f"cannot create the output folder {folder}: {exc.strerror}"
+                ) from None
+            held = stack.enter_context(lock())
+        if held.taken_over is not None:
+            note(f"took over the lock of a batch that did not finish: {describe(held.taken_over)}")
+        journal = Journal(folder)
+        previous = journal.load()
+        rows: dict[str, dict[str, Any]] = {}
+        todo: list[Job] = []
+        for job in jobs:
+            entry = previous.get(job.job_id)
+            if Journal.is_done(entry, job.key, folder, job.outputs):
+                rows[job.job_id] = _row(job, "skipped", seconds=0.0)
+            else:
+                rows[job.job_id] = _row(job, "pending")
+                todo.append(job)
+        by_id = {job.job_id: job for job in todo}
+        bar = _progress(len(todo), quiet)
+
+        def on_result(result: dict[str, Any]) -> None:
+            job = by_id[result["job_id"]]
+            if result["status"] == "rendered":
+                for name in sorted(result["files"], key=lambda n: n == "html"):  # HTML last
+                    target = folder / job.outputs[name]
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    if name == "html":
+                        _link_plotly(folder, target.parent)
+                    atomic_write(target, result["files"][name])
+            row = _row(job, result["status"], seconds=result["seconds"], error=result["error"])
+            rows[job.job_id] = row
+            journal.append({k: row[k] for k in ("job_id", "key", "status", "seconds", "error")})
+            bar.update(1)
+            if result["status"] == "failed":
+                bar.set_postfix(failed=sum(r["status"] == "failed" for r in rows.values()))
+
+        specs = [_spec(job, ship=scheduler is not None) for job in todo]
+        try:
+            if scheduler is not None:
+                from therapy_outcomes.batch.runner import run_dask
+                from therapy_outcomes.batch.worker import pack_path
+
+                source = str(jobs[0].parameters["data"]) if jobs else ""
+                local = todo and "://" not in source
+                bundle = pack_path(source, exclude=[folder]) if local else None
+                run_dask(
+                    specs,
+                    scheduler=scheduler,
+                    data_bundle=bundle,
+                    on_result=on_result,
+                    max_runs=max_runs,
+                )
+            else:
+                from therapy_outcomes.batch.runner import run_local
+
+                count = workers or os.cpu_count() or 1
+                run_local(
+                    specs,
+                    workers=max(1, min(count, len(specs))),
+                    on_result=on_result,
+                    max_runs=max_runs,
+                )
+        finally:
+            bar.close()
+            ordered = [rows[job.job_id] for job in jobs]
+            manifest = write_manifest(folder, ordered)
+            index = write_index(folder, ordered, title=f"Reports for {month}")
+            fields = ("job_id", "key", "status", "seconds", "error")
+            kept = [e for job_id, e in previous.items() if job_id not in rows]  # other runs' jobs
+            journal.compact(
+                kept + [{k: r[k] for k in fields} for r in ordered if r["status"] != "pending"]
+            )
+        return BatchResult(folder, ordered, manifest, index, time.perf_counter() - started)
 
 
 def _progress(total: int, quiet: bool) -> Any:

@@ -60,6 +60,7 @@ __all__ = [
     "SNAPSHOT_CODE",
     "WarmKernel",
     "WarmKernelEngine",
+    "kill_kernels",
     "register",
     "shutdown_all",
 ]
@@ -251,6 +252,31 @@ def register() -> None:
     ``PYTHONPATH``); papermill's default engine is not touched.
     """
     papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
+
+
+def kill_kernels() -> None:
+    """Kill every warm kernel of this process at once, each with its process group.
+
+    For a worker that must end now (:func:`therapy_outcomes.batch.lifetime.die`): no
+    messages, only signals, so it works from a signal handler. A kernel runs in a session of
+    its own, so its group holds the kernel and whatever the kernel started.
+    """
+    import signal
+
+    for kernels in _ALL:
+        for kernel in list(kernels.values()):
+            provisioner = getattr(kernel.km, "provisioner", None)
+            pid = getattr(provisioner, "pid", None)
+            group = getattr(provisioner, "pgid", None)
+            with contextlib.suppress(OSError):
+                if group and hasattr(os, "killpg") and group != os.getpgrp():
+                    os.killpg(group, signal.SIGKILL)
+                elif pid:
+                    os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError, TypeError):
+                os.remove(kernel.km.connection_file)
+            if kernel._sockets:
+                shutil.rmtree(kernel._sockets, ignore_errors=True)
 
 
 def shutdown_all() -> None:

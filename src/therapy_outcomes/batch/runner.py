@@ -2,9 +2,15 @@
 
 Both runners call :func:`therapy_outcomes.batch.worker.run_job` for every spec and hand each
 result to ``on_result`` in the order they finish. Local workers are spawned processes, each
-with its own warm kernel; with one worker the jobs run in this process. On Dask, the notebook
-and the dataset travel as bytes (the dataset scattered once to every worker), so workers need
-the package installed but no shared filesystem.
+with its own warm kernel; with one worker the jobs run in this process. Local workers and
+their kernels die with this process, also when it is killed (:mod:`.lifetime`); when the run
+is interrupted (Ctrl-C, ``SIGTERM``, an error), the workers are stopped at once, not after
+their current report. On Dask, the notebook and the dataset travel as bytes (the dataset
+scattered once to every worker), so workers need the package installed but no shared
+filesystem; the Dask workers and their warm kernels belong to the cluster and outlive the
+batch on purpose. An interrupted batch cancels its tasks; a killed one loses its connection,
+and the scheduler then forgets the tasks it had not started (a report being rendered runs to
+its end, its result is dropped).
 
 Examples
 --------
@@ -16,24 +22,19 @@ Examples
 
 from __future__ import annotations
 
-import atexit
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
+from therapy_outcomes.batch.lifetime import init_worker, stop_processes
 from therapy_outcomes.batch.worker import run_job
 from therapy_outcomes.extras import require
 
 __all__ = ["run_dask", "run_local"]
 
 Result = dict[str, Any]
-
-
-def _init_worker() -> None:
-    from therapy_outcomes.batch.engine import shutdown_all
-
-    atexit.register(shutdown_all)
 
 
 def run_local(
@@ -57,7 +58,10 @@ def run_local(
             shutdown_all()
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
+    before = set(multiprocessing.active_children())
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=init_worker, initargs=(os.getpid(),)
+    ) as pool:
         pending = set()
         queue = iter(specs)
         try:
@@ -73,8 +77,9 @@ def run_local(
                     nxt = next(queue, None)
                     if nxt is not None:
                         pending.add(pool.submit(run_job, nxt, None, max_runs))
-        except BaseException:
+        except BaseException:  # Ctrl-C, SIGTERM (lifetime.exit_on_terminate), a bug
             pool.shutdown(wait=False, cancel_futures=True)
+            stop_processes(set(multiprocessing.active_children()) - before)  # and kernels
             raise
 
 

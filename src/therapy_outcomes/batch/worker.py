@@ -24,10 +24,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["pack_path", "run_job", "unpack"]
+__all__ = ["discard_scratch", "pack_path", "run_job", "unpack"]
 
 #: Files of a dataset folder larger than this are refused by :func:`pack_path` (bytes).
 MAX_BUNDLE = 2 * 1024**3
+
+_scratch: set[Path] = set()  # the temporary folders of the jobs running in this process
 
 
 def pack_path(
@@ -96,6 +98,12 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
+def discard_scratch() -> None:
+    """Remove the temporary folders of the jobs running now (a worker that must end at once)."""
+    for folder in list(_scratch):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def run_job(
     spec: dict[str, Any], data_bundle: dict[str, Any] | None = None, max_runs: int = 50
 ) -> dict[str, Any]:
@@ -120,6 +128,7 @@ def run_job(
     params = dict(spec["parameters"])
     result: dict[str, Any] = {"job_id": spec["job_id"], "files": {}, "error": ""}
     out = Path(tempfile.mkdtemp(prefix="job-", dir=_cache_root()))
+    _scratch.add(out)
     try:
         notebook = spec["notebook"]
         if spec.get("notebook_bundle"):
@@ -148,5 +157,6 @@ def run_job(
         result["error"] = _one_line(exc)
     finally:
         shutil.rmtree(out, ignore_errors=True)
+        _scratch.discard(out)
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result

@@ -2,8 +2,8 @@
 
 :mod:`therapy_outcomes.cli.app` registers :func:`batch` as the ``batch`` command; it also runs
 alone: ``python -m therapy_outcomes.cli.batch --data ... --month ... --out ...``. Exit code 0
-when every report rendered (or was up to date), 1 when any failed, 2 for bad input (one line,
-no traceback).
+when every report rendered (or was up to date), 1 when any failed, 2 for bad input or an output
+folder another batch is writing into (one line, no traceback).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from therapy_outcomes.cli.errors import new_app, run
 from therapy_outcomes.cli.options import DataOption, Month, Pdf
@@ -40,12 +41,20 @@ def batch(
     max_runs: Annotated[
         int, typer.Option("--max-runs", help="Notebooks per warm kernel before a fresh one.")
     ] = 50,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait", help="If another batch is writing into --out, wait for it (default: refuse)."
+        ),
+    ] = False,
 ) -> None:
     """Render the month's monthly summaries and every active client's report.
 
     Reports whose inputs did not change since the last run are skipped; a report
     that fails is recorded in manifest.csv and index.html and the others still
-    render. Exit code 0 when every report rendered, 1 when any failed.
+    render. Exit code 0 when every report rendered, 1 when any failed. One batch
+    at a time writes into a folder: a second one refuses (exit code 2, naming the
+    first one's PID, host and start time) or, with --wait, waits for it.
 
     Examples:
     therapy-outcomes batch --data data/demo --month 2026-10 --out reports/batch
@@ -64,6 +73,10 @@ def batch(
         pdf=pdf,
         quiet=quiet,
         max_runs=max_runs,
+        wait=wait,
+        on_note=lambda text: err_console.print(
+            f"note: {escape(text)}", highlight=False, soft_wrap=True
+        ),
     )
     counts = result.counts
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no reports"
