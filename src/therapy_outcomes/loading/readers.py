@@ -455,7 +455,9 @@ def read_excel_tables(path: Path, names: list[str]) -> dict[str, RawTable]:
         Table name to :class:`RawTable`, for the sheets present.
     """
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
+        sheets = pd.read_excel(
+            path, sheet_name=None, header=None, dtype=object, engine="openpyxl", na_filter=False
+        )
     except zipfile.BadZipFile:
         raise DatasetReadError(
             f"{path.name}: not an Excel workbook (an .xlsx file is a zip archive; this one is not)"
@@ -495,8 +497,8 @@ def _sheet_table(sheet: pd.DataFrame, name: str, file: str) -> RawTable:
 
 
 def _excel_cell_text(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+        return None  # an empty cell (text such as "NaN" is kept as written: na_filter=False)
     if isinstance(value, date):  # a date or datetime cell (a time of day is kept as text)
         stamp = pd.Timestamp(value)
         if stamp == stamp.normalize():
