@@ -20,7 +20,15 @@ from therapy_outcomes.cli import reports
 from therapy_outcomes.cli.batch import batch
 from therapy_outcomes.cli.data import export_app, import_
 from therapy_outcomes.cli.errors import new_app, run
-from therapy_outcomes.cli.options import AsOf, DataArgument, Instruments, Show
+from therapy_outcomes.cli.options import (
+    AsOf,
+    DataArgument,
+    Instruments,
+    Rejects,
+    Show,
+    out_file,
+    out_folder,
+)
 from therapy_outcomes.cli.output import console, print_validation, table
 
 __all__ = ["app", "main"]
@@ -40,12 +48,7 @@ therapy-outcomes report client C000003 --data data/demo --out reports --pdf
 def validate(
     data: DataArgument,
     as_of: AsOf = None,
-    rejects: Annotated[
-        Path | None,
-        typer.Option(
-            "--rejects", help="Write every reject here (CSV). Default: <dataset>-rejects.csv"
-        ),
-    ] = None,
+    rejects: Rejects = None,
     show: Show = 20,
     instruments: Instruments = None,
 ) -> None:
@@ -60,10 +63,24 @@ def validate(
     """
     from therapy_outcomes.loading.dataset import load
 
+    target = rejects or Path(f"{_stem(data)}-rejects.csv")
+    out_file(target)  # the default too, before the data is read
     ds = load(data, as_of=as_of, instruments=instruments)
-    target = rejects or Path(f"{Path(data).stem or 'dataset'}-rejects.csv")
     code = print_validation(ds, f"{data} as of {ds.as_of.date()}", target, show)
     raise typer.Exit(code)
+
+
+def _stem(location: str) -> str:
+    """The name the default rejects file starts with: the folder's or file's name without its
+    extension (``clinic.xlsx`` -> ``clinic``), a database's file or name; ``dataset`` if none.
+
+    Examples
+    --------
+    >>> _stem("data/demo"), _stem("sqlite:////srv/clinic.sqlite?prefix=to_"), _stem("/")
+    ('demo', 'clinic', 'dataset')
+    """
+    name = Path(location.split("?", 1)[0].rstrip("/")).stem
+    return name or "dataset"
 
 
 @app.command()
@@ -103,7 +120,9 @@ def summary(data: DataArgument, as_of: AsOf = None, instruments: Instruments = N
 
 @app.command("demo-data")
 def demo_data(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the CSV files into.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write the CSV files into.", callback=out_folder)
+    ],
     clients: Annotated[
         int, typer.Option("--clients", min=1, max=1_000_000, help="How many clients.")
     ] = 200,

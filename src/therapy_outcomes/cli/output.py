@@ -105,6 +105,7 @@ def print_validation(ds: Dataset, title: str, rejects: Path, show: int) -> int:
     if ds.rejects.empty:
         console.print("[green]All rows accepted.[/green]")
         return 0
+    rejects.parent.mkdir(parents=True, exist_ok=True)  # checked before the data was read
     ds.rejects.to_csv(rejects, index=False)
     shown = ds.rejects.head(show).copy()
     shown["value"] = shown["value"].where(~_holds_answers(shown), "(answer not shown)")

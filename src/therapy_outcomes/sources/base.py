@@ -75,11 +75,16 @@ class Source:
         ``matches(location: str) -> bool``: whether this source reads the location.
     read : callable
         ``read(location: str) -> RawDataset``.
+    locate : callable, optional
+        ``locate(location: str) -> str``: the same location as any working folder reads it
+        (a relative database file made absolute), for a notebook kernel that runs elsewhere.
+        Default: the location as it is.
     """
 
     name: str
     matches: Callable[[str], bool]
     read: Callable[[str], RawDataset]
+    locate: Callable[[str], str] | None = None
 
 
 _SOURCES: list[Source] = []
@@ -111,6 +116,31 @@ def sources() -> list[Source]:
         for entry in entry_points(group="therapy_outcomes.sources"):
             register_source(entry.load())
     return list(_SOURCES)
+
+
+def portable_location(location: str | Path) -> str:
+    """``location`` as text that reads the same from any working folder.
+
+    A location that a source with a ``locate`` takes is passed through it (``sqlite:///x.db``
+    becomes ``sqlite:////abs/x.db``); any other location, a path included, is kept as it is
+    (a path is resolved where it is read). Nothing is read or checked here: text, never a
+    :class:`~pathlib.Path`, so a URL keeps its ``//``.
+
+    Examples
+    --------
+    >>> portable_location("data/demo")
+    'data/demo'
+    >>> portable_location("postgresql://ann@db/clinic")
+    'postgresql://ann@db/clinic'
+    >>> portable_location("sqlite:///clinic.db") == f"sqlite:///{Path.cwd() / 'clinic.db'}"
+    True
+    """
+    text = str(location)
+    for source in sources():
+        if source.matches(text):
+            locate = getattr(source, "locate", None)
+            return locate(text) if locate is not None else text
+    return text
 
 
 def read_source(location: str | Path) -> RawDataset:
