@@ -29,7 +29,7 @@ from therapy_outcomes.cli.options import (
     out_file,
     out_folder,
 )
-from therapy_outcomes.cli.output import console, print_validation, table
+from therapy_outcomes.cli.output import console, print_source_report, print_validation, table
 
 __all__ = ["app", "main"]
 
@@ -66,6 +66,7 @@ def validate(
     target = rejects or Path(f"{_stem(data)}-rejects.csv")
     out_file(target)  # the default too, before the data is read
     ds = load(data, as_of=as_of, instruments=instruments)
+    print_source_report(ds)
     code = print_validation(ds, f"{data} as of {ds.as_of.date()}", target, show)
     raise typer.Exit(code)
 

@@ -25,7 +25,7 @@ from therapy_outcomes.cli.options import (
     out_file,
     out_folder,
 )
-from therapy_outcomes.cli.output import console, print_validation, table
+from therapy_outcomes.cli.output import console, print_source_report, print_validation, table
 from therapy_outcomes.errors import ParameterError
 
 __all__ = ["data_app", "export_app", "fhir", "import_", "research"]
@@ -98,6 +98,7 @@ def import_(
             shutil.copy2(src, out / src.name)
         elif src.is_dir():
             shutil.copytree(src, out / src.name, dirs_exist_ok=True)
+    print_source_report(ds)
     code = print_validation(ds, f"{ds.source} as of {ds.as_of.date()} -> {out}", target, show)
     raise typer.Exit(code)
 

@@ -74,6 +74,9 @@ class Dataset:
     cache : ResultCache or None
         The cache it was loaded with (``load(..., cache=)``), for what is computed from it
         (the alerts' models); not part of comparisons.
+    source_report : pandas.DataFrame or None
+        What the source made of records of several kinds (FHIR: resources per type read,
+        used, rejected and skipped, and why); ``None`` for a source with nothing to say.
     """
 
     clients: pd.DataFrame
@@ -92,6 +95,7 @@ class Dataset:
     source: Path | str = field(default_factory=Path)
     input_hash: str = ""
     cache: ResultCache | None = field(default=None, repr=False, compare=False)
+    source_report: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @functools.cached_property
     def responses(self) -> pd.DataFrame:
@@ -209,6 +213,7 @@ def load(
         registry=reg,
         source=source,
         input_hash=raws.digest,
+        source_report=raws.report,
     )
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import pandas as pd
+
 from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.loading.readers import RawTable
 from therapy_outcomes.loading.tables import TABLE_NAMES, TABLES
@@ -26,12 +28,18 @@ class RawDataset:
     location : pathlib.Path, optional
         Where it was read from, when that is a path (a folder's own instrument definitions are
         looked up there).
+    absent : list of str
+        The tables not found (set from ``tables``).
+    report : pandas.DataFrame, optional
+        What a source that reads records of several kinds made of them (FHIR: resources per
+        type read, used, rejected and skipped, and why); ``None`` when there is nothing to say.
     """
 
     tables: dict[str, RawTable]
     digest: str
     location: Path | None = None
     absent: list[str] = field(default_factory=list)
+    report: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         self.absent = [name for name in TABLE_NAMES if name not in self.tables]
