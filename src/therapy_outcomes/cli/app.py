@@ -30,6 +30,7 @@ from therapy_outcomes.cli.options import (
     out_folder,
 )
 from therapy_outcomes.cli.output import console, print_source_report, print_validation, table
+from therapy_outcomes.errors import ParameterError
 
 __all__ = ["app", "main"]
 
@@ -128,7 +129,7 @@ def demo_data(
         int, typer.Option("--clients", min=1, max=1_000_000, help="How many clients.")
     ] = 200,
     seed: Annotated[
-        int, typer.Option("--seed", help="Random seed: the same seed, the same data.")
+        int, typer.Option("--seed", min=0, help="Random seed: the same seed, the same data.")
     ] = 7,
     as_of: Annotated[str, typer.Option("--as-of", help="Last date in the data.")] = "2026-10-31",
 ) -> None:
@@ -139,8 +140,10 @@ def demo_data(
     therapy-outcomes demo-data --out data/big --clients 100000 --seed 1
     """
     from therapy_outcomes.demo import write_demo_clinic
+    from therapy_outcomes.parameters import parse_date_parameter
 
-    counts = write_demo_clinic(out, n_clients=clients, seed=seed, as_of=as_of)
+    day = parse_date_parameter(as_of, "as-of date", default_today=True).date()
+    counts = write_demo_clinic(out, n_clients=clients, seed=seed, as_of=day)
     frame = pd.DataFrame({"rows": counts}).rename_axis("table")
     console.print(table(frame, f"Demo clinic written to {out}"))
 
@@ -162,6 +165,9 @@ def instruments(
 
     reg = default_registry()
     if data is not None:
+        if not data.is_dir():
+            what = "is not a folder" if data.exists() else "does not exist"
+            raise ParameterError(f"{data} {what}: give a dataset folder")
         reg = with_dataset_definitions(reg, data, None)
     rows = []
     for code in reg.codes:

@@ -151,7 +151,17 @@ def research(
     from therapy_outcomes.loading.dataset import load
 
     key = read_key(key_file)
+    qis = tuple(q.strip() for q in quasi.split(",") if q.strip())
+    if not qis:
+        raise ParameterError("--quasi-identifiers is empty: name at least one client column")
     ds = load(data, as_of=as_of, instruments=instruments)
+    known = set(ds.clients.columns) | ({"age_band"} if "birth_year" in ds.clients else set())
+    unknown = [q for q in qis if q not in known]
+    if unknown:
+        raise ParameterError(
+            f"--quasi-identifiers: {', '.join(unknown)} is not a client column "
+            f"(columns: {', '.join(sorted(known))})"
+        )
     result = export_research(
         ds,
         out,
@@ -160,7 +170,7 @@ def research(
         k=k,
         dates=dates,
         keep=tuple(keep or ()),
-        quasi_identifiers=tuple(q.strip() for q in quasi.split(",") if q.strip()),
+        quasi_identifiers=qis,
     )
     rows = pd.DataFrame({"rows": result.rows}).rename_axis("table")
     console.print(table(rows, f"De-identified export written to {out}"))

@@ -40,9 +40,14 @@ __all__ = [
 def _location(value: str | None) -> str | None:
     """A dataset location as text that reads the same from any folder (a notebook kernel runs
     in another): a relative ``sqlite:///`` file made absolute, a path kept as typed."""
+    from therapy_outcomes.errors import ParameterError
     from therapy_outcomes.sources import portable_location
 
-    return None if value is None else portable_location(value)
+    if value is None:
+        return None
+    if not value.strip():
+        raise ParameterError("the dataset location is empty: give a folder, file or URL")
+    return portable_location(value)
 
 
 _DATA_HELP = (
@@ -66,7 +71,7 @@ Instruments = Annotated[
     Path | None,
     typer.Option("--instruments", help="Extra instrument definitions: a YAML file or folder."),
 ]
-Show = Annotated[int, typer.Option("--show", help="How many rejects to print.")]
+Show = Annotated[int, typer.Option("--show", min=0, help="How many rejects to print.")]
 Month = Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")]
 MinCell = Annotated[int, typer.Option("--min-cell", help="Smallest count shown.")]
 Pdf = Annotated[bool, typer.Option("--pdf", help="Also write an A4 PDF beside each HTML report.")]
