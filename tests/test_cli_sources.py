@@ -434,7 +434,10 @@ def test_malformed_redcap_files_are_one_line_each(capsys, tmp_path, case):
     folder = tmp_path / "redcap"
     shutil.copytree(REDCAP, folder)
     (folder / name).write_text(text())
-    code, _, err = cli(capsys, "validate", str(folder / "redcap.yaml"), "--as-of", AS_OF)
+    rejects = str(tmp_path / "rejects.csv")  # never into the working folder
+    code, _, err = cli(
+        capsys, "validate", str(folder / "redcap.yaml"), "--as-of", AS_OF, "--rejects", rejects
+    )
     assert code == 2
     assert message in one_line_error(err)
 
