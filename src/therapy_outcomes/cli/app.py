@@ -20,8 +20,17 @@ from therapy_outcomes.cli import reports
 from therapy_outcomes.cli.batch import batch
 from therapy_outcomes.cli.data import export_app, import_
 from therapy_outcomes.cli.errors import new_app, run
-from therapy_outcomes.cli.options import AsOf, DataArgument, Instruments, Show
-from therapy_outcomes.cli.output import console, print_validation, table
+from therapy_outcomes.cli.options import (
+    AsOf,
+    DataArgument,
+    Instruments,
+    Rejects,
+    Show,
+    out_file,
+    out_folder,
+)
+from therapy_outcomes.cli.output import console, print_source_report, print_validation, table
+from therapy_outcomes.errors import ParameterError
 
 __all__ = ["app", "main"]
 
@@ -40,12 +49,7 @@ therapy-outcomes report client C000003 --data data/demo --out reports --pdf
 def validate(
     data: DataArgument,
     as_of: AsOf = None,
-    rejects: Annotated[
-        Path | None,
-        typer.Option(
-            "--rejects", help="Write every reject here (CSV). Default: <dataset>-rejects.csv"
-        ),
-    ] = None,
+    rejects: Rejects = None,
     show: Show = 20,
     instruments: Instruments = None,
 ) -> None:
@@ -60,10 +64,25 @@ def validate(
     """
     from therapy_outcomes.loading.dataset import load
 
+    target = rejects or Path(f"{_stem(data)}-rejects.csv")
+    out_file(target)  # the default too, before the data is read
     ds = load(data, as_of=as_of, instruments=instruments)
-    target = rejects or Path(f"{Path(data).stem or 'dataset'}-rejects.csv")
+    print_source_report(ds)
     code = print_validation(ds, f"{data} as of {ds.as_of.date()}", target, show)
     raise typer.Exit(code)
+
+
+def _stem(location: str) -> str:
+    """The name the default rejects file starts with: the folder's or file's name without its
+    extension (``clinic.xlsx`` -> ``clinic``), a database's file or name; ``dataset`` if none.
+
+    Examples
+    --------
+    >>> _stem("data/demo"), _stem("sqlite:////srv/clinic.sqlite?prefix=to_"), _stem("/")
+    ('demo', 'clinic', 'dataset')
+    """
+    name = Path(location.split("?", 1)[0].rstrip("/")).stem
+    return name or "dataset"
 
 
 @app.command()
@@ -103,12 +122,14 @@ def summary(data: DataArgument, as_of: AsOf = None, instruments: Instruments = N
 
 @app.command("demo-data")
 def demo_data(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the CSV files into.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write the CSV files into.", callback=out_folder)
+    ],
     clients: Annotated[
         int, typer.Option("--clients", min=1, max=1_000_000, help="How many clients.")
     ] = 200,
     seed: Annotated[
-        int, typer.Option("--seed", help="Random seed: the same seed, the same data.")
+        int, typer.Option("--seed", min=0, help="Random seed: the same seed, the same data.")
     ] = 7,
     as_of: Annotated[str, typer.Option("--as-of", help="Last date in the data.")] = "2026-10-31",
 ) -> None:
@@ -119,8 +140,10 @@ def demo_data(
     therapy-outcomes demo-data --out data/big --clients 100000 --seed 1
     """
     from therapy_outcomes.demo import write_demo_clinic
+    from therapy_outcomes.parameters import parse_date_parameter
 
-    counts = write_demo_clinic(out, n_clients=clients, seed=seed, as_of=as_of)
+    day = parse_date_parameter(as_of, "as-of date", default_today=True).date()
+    counts = write_demo_clinic(out, n_clients=clients, seed=seed, as_of=day)
     frame = pd.DataFrame({"rows": counts}).rename_axis("table")
     console.print(table(frame, f"Demo clinic written to {out}"))
 
@@ -142,6 +165,9 @@ def instruments(
 
     reg = default_registry()
     if data is not None:
+        if not data.is_dir():
+            what = "is not a folder" if data.exists() else "does not exist"
+            raise ParameterError(f"{data} {what}: give a dataset folder")
         reg = with_dataset_definitions(reg, data, None)
     rows = []
     for code in reg.codes:

@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from therapy_outcomes.cli.errors import new_app, run
-from therapy_outcomes.cli.options import DataOption, Month, Pdf
+from therapy_outcomes.cli.options import DataOption, Month, Pdf, out_folder
 from therapy_outcomes.cli.output import err_console
 
 __all__ = ["batch", "main"]
@@ -24,7 +24,10 @@ __all__ = ["batch", "main"]
 def batch(
     data: DataOption,
     month: Month,
-    out: Annotated[Path, typer.Option("--out", help="Batch folder: reports, manifest, index.")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Batch folder: reports, manifest, index.", callback=out_folder),
+    ],
     workers: Annotated[
         int | None,
         typer.Option("--workers", help="Local worker processes. Default: the CPU count."),

@@ -16,8 +16,17 @@ import pandas as pd
 import typer
 
 from therapy_outcomes.cli.errors import new_app
-from therapy_outcomes.cli.options import AsOf, Instruments, Show, SourceOption
-from therapy_outcomes.cli.output import console, print_validation, table
+from therapy_outcomes.cli.options import (
+    AsOf,
+    DataArgument,
+    DataOption,
+    Instruments,
+    Show,
+    out_file,
+    out_folder,
+)
+from therapy_outcomes.cli.output import console, print_source_report, print_validation, table
+from therapy_outcomes.errors import ParameterError
 
 __all__ = ["data_app", "export_app", "fhir", "import_", "research"]
 
@@ -39,24 +48,22 @@ therapy-outcomes export fhir --data data/demo --out observations.ndjson
 )
 data_app.add_typer(export_app, name="export")
 
-Source = Annotated[
-    str,
-    typer.Argument(
-        help="A dataset folder or workbook, a FHIR file or folder, a REDCap "
-        "mapping (redcap.yaml), a folder of .sav/.dta files, or a database "
-        "URL (postgresql://..., sqlite:///...)."
-    ),
-]
-
 
 @data_app.command("import")
 def import_(
-    source: Source,
-    out: Annotated[Path, typer.Option("--out", help="Dataset folder to write (CSV files).")],
+    source: DataArgument,
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Dataset folder to write (CSV files).", callback=out_folder),
+    ],
     as_of: AsOf = None,
     rejects: Annotated[
         Path | None,
-        typer.Option("--rejects", help="Write every reject here (CSV). Default: <out>-rejects.csv"),
+        typer.Option(
+            "--rejects",
+            help="Write every reject here (CSV). Default: <out>-rejects.csv",
+            callback=out_file,
+        ),
     ] = None,
     show: Show = 20,
     instruments: Instruments = None,
@@ -75,6 +82,10 @@ def import_(
     from therapy_outcomes.export.tables_out import dataset_tables, write_table
     from therapy_outcomes.loading.dataset import DEFINITION_FILES, load
 
+    target = rejects or out.with_name(f"{out.name}-rejects.csv")
+    out_file(target)  # the default too, before the source is read
+    if "://" not in source and Path(source).exists() and out.resolve() == Path(source).resolve():
+        raise ParameterError(f"--out {out} is the source itself: import into another folder")
     ds = load(source, as_of=as_of, instruments=instruments)
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in dataset_tables(ds).items():
@@ -87,15 +98,17 @@ def import_(
             shutil.copy2(src, out / src.name)
         elif src.is_dir():
             shutil.copytree(src, out / src.name, dirs_exist_ok=True)
-    target = rejects or out.with_name(f"{out.name}-rejects.csv")
+    print_source_report(ds)
     code = print_validation(ds, f"{ds.source} as of {ds.as_of.date()} -> {out}", target, show)
     raise typer.Exit(code)
 
 
 @export_app.command("research")
 def research(
-    data: SourceOption,
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the export into.")],
+    data: DataOption,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write the export into.", callback=out_folder)
+    ],
     key_file: Annotated[
         Path | None,
         typer.Option(
@@ -138,7 +151,17 @@ def research(
     from therapy_outcomes.loading.dataset import load
 
     key = read_key(key_file)
+    qis = tuple(q.strip() for q in quasi.split(",") if q.strip())
+    if not qis:
+        raise ParameterError("--quasi-identifiers is empty: name at least one client column")
     ds = load(data, as_of=as_of, instruments=instruments)
+    known = set(ds.clients.columns) | ({"age_band"} if "birth_year" in ds.clients else set())
+    unknown = [q for q in qis if q not in known]
+    if unknown:
+        raise ParameterError(
+            f"--quasi-identifiers: {', '.join(unknown)} is not a client column "
+            f"(columns: {', '.join(sorted(known))})"
+        )
     result = export_research(
         ds,
         out,
@@ -147,7 +170,7 @@ def research(
         k=k,
         dates=dates,
         keep=tuple(keep or ()),
-        quasi_identifiers=tuple(q.strip() for q in quasi.split(",") if q.strip()),
+        quasi_identifiers=qis,
     )
     rows = pd.DataFrame({"rows": result.rows}).rename_axis("table")
     console.print(table(rows, f"De-identified export written to {out}"))
@@ -174,8 +197,11 @@ def research(
 
 @export_app.command("fhir")
 def fhir(
-    data: SourceOption,
-    out: Annotated[Path, typer.Option("--out", help="File: .ndjson, or .json for a Bundle.")],
+    data: DataOption,
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="File: .ndjson, or .json for a Bundle.", callback=out_file),
+    ],
     patients: Annotated[bool, typer.Option(help="Also write Patient resources.")] = True,
     as_of: AsOf = None,
     instruments: Instruments = None,

@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     from therapy_outcomes.loading.dataset import Dataset
     from therapy_outcomes.rendering.execute import RenderResult
 
-__all__ = ["console", "err_console", "print_rendered", "print_validation", "table"]
+__all__ = [
+    "console",
+    "err_console",
+    "print_rendered",
+    "print_source_report",
+    "print_validation",
+    "table",
+]
 
 #: Standard output: results.
 console = Console()
@@ -109,6 +116,7 @@ def print_validation(ds: Dataset, title: str, rejects: Path, show: int) -> int:
     if ds.rejects.empty:
         console.print("[green]All rows accepted.[/green]")
         return 0
+    rejects.parent.mkdir(parents=True, exist_ok=True)  # checked before the data was read
     ds.rejects.to_csv(rejects, index=False)
     shown = ds.rejects.head(show).copy()
     shown["value"] = _shown_values(shown)
@@ -117,6 +125,26 @@ def print_validation(ds: Dataset, title: str, rejects: Path, show: int) -> int:
         f"[yellow]{ds.n_rejected} rows rejected[/yellow]; every problem is listed in {rejects}"
     )
     return 1
+
+
+def print_source_report(ds: Dataset) -> None:
+    """Print what the source made of its records, when it says (FHIR: resources per type read,
+    used, rejected and skipped, and why). Used by ``validate`` and ``import``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> report = pd.DataFrame({"read": [2], "used": [1], "rejected": [0], "skipped": [1],
+    ...                        "why": ["no administrations"]},
+    ...                       index=pd.Index(["Patient"], name="resource"))
+    >>> with console.capture() as printed:
+    ...     print_source_report(SimpleNamespace(source_report=report))
+    >>> "no administrations" in printed.get()
+    True
+    """
+    report = getattr(ds, "source_report", None)
+    if report is not None and len(report):
+        console.print(table(report, "Records read by the source"))
 
 
 def print_rendered(result: RenderResult) -> None:

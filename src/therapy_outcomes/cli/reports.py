@@ -16,6 +16,7 @@ import typer
 from therapy_outcomes.cli.errors import new_app, run
 from therapy_outcomes.cli.options import DataOption, MinCell, Month, Pdf, ReportsOut
 from therapy_outcomes.cli.output import print_rendered
+from therapy_outcomes.errors import ParameterError
 
 __all__ = ["app", "client", "cohort", "main", "monthly"]
 
@@ -129,6 +130,9 @@ def monthly(
     therapy-outcomes report monthly --data clinic --month 2026-10 --site Eastfield
     """
     from therapy_outcomes.monthly_report.render import render_monthly_summary
+
+    if min_cell < 1:
+        raise ParameterError(f"min_cell must be a whole number of at least 1, not {min_cell}")
 
     result = render_monthly_summary(
         data,

@@ -84,6 +84,9 @@ class Dataset:
         per accepted source line with its ``administration_id`` (the long layout has several
         lines per administration). Lets a test compare every accepted value with its line in
         the file; not part of comparisons.
+    source_report : pandas.DataFrame or None
+        What the source made of records of several kinds (FHIR: resources per type read,
+        used, rejected and skipped, and why); ``None`` for a source with nothing to say.
     """
 
     clients: pd.DataFrame
@@ -103,6 +106,7 @@ class Dataset:
     input_hash: str = ""
     cache: ResultCache | None = field(default=None, repr=False, compare=False)
     provenance: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    source_report: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @functools.cached_property
     def responses(self) -> pd.DataFrame:
@@ -225,6 +229,7 @@ def load(
         source=source,
         input_hash=raws.digest,
         provenance=provenance,
+        source_report=raws.report,
     )
 
 

@@ -2,7 +2,7 @@
 :func:`therapy_outcomes.rendering.execute.render_notebook`.
 
 Path: ``OUT/monthly/<YYYY-MM>/<scope>.html`` with scope ``service``, ``site-<id>`` or
-``therapist-<id>`` (IDs checked by :func:`therapy_outcomes.rendering.paths.safe_id`).
+``therapist-<id>`` (names made safe by :func:`therapy_outcomes.rendering.paths.safe_name`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.rendering.execute import RenderResult, render_notebook
-from therapy_outcomes.rendering.paths import notebooks_folder, safe_id
+from therapy_outcomes.rendering.paths import notebooks_folder, safe_name
 
 __all__ = [
     "AUDIENCES",
@@ -37,18 +37,24 @@ def _source(data: str | Path) -> str:
 
 
 def monthly_scope(site: str | None, therapist: str | None) -> str:
-    """``service``, ``site-<id>`` or ``therapist-<id>`` (both given: therapist within site).
+    """``service``, ``site-<name>`` or ``therapist-<name>`` (both given: therapist within site).
+
+    A site is free text: its file name comes from
+    :func:`~therapy_outcomes.rendering.paths.safe_name` (the name itself when it is a safe ID,
+    else a slug and a short hash); the report shows the real name.
 
     Examples
     --------
     >>> monthly_scope(None, None), monthly_scope("North", None), monthly_scope(None, "T01")
     ('service', 'site-North', 'therapist-T01')
+    >>> monthly_scope("St Mary's Riverside", None)
+    'site-St-Mary-s-Riverside-adf8972f'
     """
     parts = []
     if site is not None:
-        parts.append("site-" + safe_id(site, what="site"))
+        parts.append("site-" + safe_name(site, what="site"))
     if therapist is not None:
-        parts.append("therapist-" + safe_id(therapist, what="therapist"))
+        parts.append("therapist-" + safe_name(therapist, what="therapist"))
     return "_".join(parts) or "service"
 
 

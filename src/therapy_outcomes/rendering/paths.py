@@ -3,7 +3,10 @@ where the report notebooks are.
 
 A client ID ends up in file names (``reports/C-0001.html``), so it is checked before it is
 used: :func:`safe_id` accepts 1-64 letters, digits, ``_`` and ``-`` and nothing else (no
-``..``, no slashes, no leading dot or hyphen, no Windows device names).
+``..``, no slashes, no leading dot or hyphen, no Windows device names). A real name (a site is
+free text: ``St Mary's Riverside``) is never used raw: :func:`safe_name` derives a stable,
+collision-free file or figure name from it (an ID stays as it is). :func:`check_output_folder`
+and :func:`check_output_file` refuse an output path before any work starts.
 
 :func:`atomic_write` and :func:`atomic_output` write to a temporary file in the target's own
 folder, flush it to disk and rename it over the target, so a reader sees either the old file
@@ -15,9 +18,11 @@ or the whole new one, and a failure leaves no file under the final name.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -28,9 +33,11 @@ __all__ = [
     "MAX_ID_LENGTH",
     "atomic_output",
     "atomic_write",
+    "check_output_file",
     "check_output_folder",
     "notebooks_folder",
     "safe_id",
+    "safe_name",
 ]
 
 #: The longest ID :func:`safe_id` accepts.
@@ -94,6 +101,67 @@ def safe_id(value: object, *, what: str = "ID") -> str:
     if text.upper() in _WINDOWS_DEVICES:
         raise ParameterError(f"{what} {_shown(value)} is not allowed: it is a device name")
     return text
+
+
+def safe_name(value: object, *, what: str = "name") -> str:
+    """A file or figure name for a real name: the name itself when it is a safe ID, else a slug
+    and a short hash of the name.
+
+    The same name always gives the same result, two names never give the same one (the hash
+    is of the whole name), and the result passes :func:`safe_id`. The real name stays in the
+    report's text; only the file name is derived.
+
+    Parameters
+    ----------
+    value : str or int
+        The name: a site (free text), a therapist ID, an instrument code ...
+    what : str
+        What the value is, for the message ("site").
+
+    Returns
+    -------
+    str
+        At most 64 letters, digits, ``_`` and ``-``.
+
+    Raises
+    ------
+    ParameterError
+        One line naming the value, when it is not text, is empty or blank, holds a control
+        character or ``..`` (never a name, always a mistake or an attack).
+
+    Examples
+    --------
+    >>> safe_name("North"), safe_name("PHQ-9")
+    ('North', 'PHQ-9')
+    >>> safe_name("St Mary's Riverside")
+    'St-Mary-s-Riverside-adf8972f'
+    >>> safe_name("Sankt Jürgen") == safe_name("Sankt Jurgen")
+    False
+    >>> try:
+    ...     safe_name("../etc", what="site")
+    ... except ParameterError as error:
+    ...     print(error)
+    site '../etc' is not allowed: it must not hold '..' or control characters
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ParameterError(
+            f"{what} {_shown(value)} is not allowed: it must be text, not {type(value).__name__}"
+        )
+    text = str(value)
+    if not text.strip():
+        raise ParameterError(f"{what} {_shown(value)} is not allowed: it is empty")
+    if ".." in text or any(unicodedata.category(c) == "Cc" for c in text):
+        raise ParameterError(
+            f"{what} {_shown(value)} is not allowed: it must not hold '..' or control characters"
+        )
+    try:
+        return safe_id(text)
+    except ParameterError:
+        pass
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9_]+", "-", ascii_text).strip("-_")[: MAX_ID_LENGTH - 9]
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    return f"{slug.rstrip('-_')}-{digest}" if slug else digest
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -203,7 +271,7 @@ def notebooks_folder() -> Path:
     return Path(__file__).resolve().parents[3] / "notebooks"
 
 
-def check_output_folder(folder: str | Path, out: str | Path) -> None:
+def check_output_folder(folder: str | Path, out: str | Path, *, what: str = "reports") -> None:
     """Refuse an output ``folder`` (under ``out``) that could not be created or written.
 
     Nothing is created: the nearest folder that exists must be a folder this user may write.
@@ -211,7 +279,7 @@ def check_output_folder(folder: str | Path, out: str | Path) -> None:
     Raises
     ------
     ParameterError
-        ``cannot write reports to <out>: <path> is not a folder`` (or ``... is not
+        ``cannot write <what> to <out>: <path> is not a folder`` (or ``... is not
         writable``).
 
     Examples
@@ -223,6 +291,39 @@ def check_output_folder(folder: str | Path, out: str | Path) -> None:
     while not existing.exists() and existing.parent != existing:
         existing = existing.parent
     if not existing.is_dir():
-        raise ParameterError(f"cannot write reports to {out}: {existing} is not a folder")
+        raise ParameterError(f"cannot write {what} to {out}: {existing} is not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ParameterError(f"cannot write reports to {out}: {existing} is not writable")
+        raise ParameterError(f"cannot write {what} to {out}: {existing} is not writable")
+
+
+def check_output_file(path: str | Path) -> None:
+    """Refuse an output file that could not be written: an existing folder, or a place under
+    something that is not a writable folder. Nothing is created.
+
+    Raises
+    ------
+    ParameterError
+        ``cannot write <path>: it is a folder`` (or ``... <folder> is not a folder``, ``...
+        <folder> is not writable``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> check_output_file(folder / "rejects.csv")
+    >>> try:
+    ...     check_output_file(folder)
+    ... except ParameterError as error:
+    ...     print(str(error).endswith("it is a folder"))
+    True
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise ParameterError(f"cannot write {target}: it is a folder")
+    existing = target.parent
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ParameterError(f"cannot write {target}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ParameterError(f"cannot write {target}: {existing} is not writable")

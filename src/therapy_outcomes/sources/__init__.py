@@ -13,7 +13,14 @@ of papermill's I/O handlers.
 
 from __future__ import annotations
 
-from therapy_outcomes.sources.base import RawDataset, Source, read_source, register_source, sources
+from therapy_outcomes.sources.base import (
+    RawDataset,
+    Source,
+    portable_location,
+    read_source,
+    register_source,
+    sources,
+)
 from therapy_outcomes.sources.fhir import FHIR
 from therapy_outcomes.sources.folder import FOLDER, WORKBOOK
 from therapy_outcomes.sources.parquet import PARQUET
@@ -29,4 +36,11 @@ register_source(REDCAP, first=True)
 register_source(STATS, first=True)
 register_source(PARQUET, first=True)
 
-__all__ = ["RawDataset", "Source", "read_source", "register_source", "sources"]
+__all__ = [
+    "RawDataset",
+    "Source",
+    "portable_location",
+    "read_source",
+    "register_source",
+    "sources",
+]

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import pandas as pd
+
 from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.loading.readers import RawTable
 from therapy_outcomes.loading.tables import TABLE_NAMES, TABLES
@@ -26,12 +28,18 @@ class RawDataset:
     location : pathlib.Path, optional
         Where it was read from, when that is a path (a folder's own instrument definitions are
         looked up there).
+    absent : list of str
+        The tables not found (set from ``tables``).
+    report : pandas.DataFrame, optional
+        What a source that reads records of several kinds made of them (FHIR: resources per
+        type read, used, rejected and skipped, and why); ``None`` when there is nothing to say.
     """
 
     tables: dict[str, RawTable]
     digest: str
     location: Path | None = None
     absent: list[str] = field(default_factory=list)
+    report: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         self.absent = [name for name in TABLE_NAMES if name not in self.tables]
@@ -75,11 +83,16 @@ class Source:
         ``matches(location: str) -> bool``: whether this source reads the location.
     read : callable
         ``read(location: str) -> RawDataset``.
+    locate : callable, optional
+        ``locate(location: str) -> str``: the same location as any working folder reads it
+        (a relative database file made absolute), for a notebook kernel that runs elsewhere.
+        Default: the location as it is.
     """
 
     name: str
     matches: Callable[[str], bool]
     read: Callable[[str], RawDataset]
+    locate: Callable[[str], str] | None = None
 
 
 _SOURCES: list[Source] = []
@@ -111,6 +124,31 @@ def sources() -> list[Source]:
         for entry in entry_points(group="therapy_outcomes.sources"):
             register_source(entry.load())
     return list(_SOURCES)
+
+
+def portable_location(location: str | Path) -> str:
+    """``location`` as text that reads the same from any working folder.
+
+    A location that a source with a ``locate`` takes is passed through it (``sqlite:///x.db``
+    becomes ``sqlite:////abs/x.db``); any other location, a path included, is kept as it is
+    (a path is resolved where it is read). Nothing is read or checked here: text, never a
+    :class:`~pathlib.Path`, so a URL keeps its ``//``.
+
+    Examples
+    --------
+    >>> portable_location("data/demo")
+    'data/demo'
+    >>> portable_location("postgresql://ann@db/clinic")
+    'postgresql://ann@db/clinic'
+    >>> portable_location("sqlite:///clinic.db") == f"sqlite:///{Path.cwd() / 'clinic.db'}"
+    True
+    """
+    text = str(location)
+    for source in sources():
+        if source.matches(text):
+            locate = getattr(source, "locate", None)
+            return locate(text) if locate is not None else text
+    return text
 
 
 def read_source(location: str | Path) -> RawDataset:

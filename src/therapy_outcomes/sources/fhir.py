@@ -18,7 +18,11 @@ Reads a single resource, a Bundle, an NDJSON bulk-export file, or a folder of th
 Rejects name the file and the entry number (Bundle, shown as ``file.json#entry``), the NDJSON
 line, or 1 for a single resource; when a table's rows come from several files of a folder, the
 numbering continues from one file to the next in name order. Other resource types (Encounter,
-Condition ...) and Observations whose code is not an instrument's are skipped, not rejected.
+Condition ...) and Observations whose code is not an instrument's are skipped, not rejected;
+the dataset's ``source_report`` (:func:`resource_report`, printed by ``validate`` and
+``import``) says how many resources of each type were read, used, rejected and skipped, and
+why. Input whose resources all have types FHIR does not have is not FHIR: one
+:class:`~therapy_outcomes.errors.DatasetReadError`.
 
 Examples
 --------
@@ -42,6 +46,9 @@ import logging
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
+
+from therapy_outcomes.errors import DatasetReadError
 from therapy_outcomes.instruments import Registry, default_registry
 from therapy_outcomes.loading.readers import RawTable, read_csv_table
 from therapy_outcomes.loading.tables import TABLE_NAMES
@@ -107,6 +114,11 @@ def read(location: str) -> RawDataset:
     path = Path(location)
     folder = path if path.is_dir() else None
     result = read_fhir(path)
+    if result.unknown and sum(result.unknown.values()) == sum(result.kinds.values()):
+        kinds = ", ".join(f"'{kind[:40]}'" for kind in sorted(result.unknown)[:5])
+        raise DatasetReadError(
+            f"{path.name or path}: not FHIR: no resource has a FHIR resource type ({kinds})"
+        )
     index = Index.build(registry_for(folder))
     full_urls = {
         loc.full_url: clean_id(str(loc.resource.id or loc.full_url.split(":")[-1]))
@@ -114,10 +126,12 @@ def read(location: str) -> RawDataset:
         if loc.full_url
     }
     rejects: dict[str, list[dict]] = {"clients": [], "administrations": []}
+    rejected: Counter[str] = Counter()
     for file, line, kind, why in result.bad:
         table = "clients" if kind == "Patient" else "administrations"
         rejects[table].append(reject(table, file, line, why))
-    resources = _drop_duplicates(result.resources, rejects)
+        rejected[kind] += 1
+    resources = _drop_duplicates(result.resources, rejects, rejected)
     responses: dict[str, AdminRow] = {}
     rows: list[AdminRow] = []
     for loc in (r for r in resources if r.type == "QuestionnaireResponse"):
@@ -132,6 +146,7 @@ def read(location: str) -> RawDataset:
                     f"QuestionnaireResponse/{loc.resource.id}: {err}",
                 )
             )
+            rejected["QuestionnaireResponse"] += 1
             continue
         responses[str(row.record["administration_id"])] = row
         rows.append(row)
@@ -140,6 +155,7 @@ def read(location: str) -> RawDataset:
     )
     rows.extend(observed.rows)
     rejects["administrations"].extend(observed.rejects)
+    rejected["Observation"] += len(observed.rejects)
     _log_skipped(result, observed.skipped)
     csv_tables = _csv_tables(folder)
     offsets = _offsets(result)
@@ -147,20 +163,81 @@ def read(location: str) -> RawDataset:
     tables["administrations"] = _administrations(
         rows, rejects["administrations"], "sessions" in csv_tables, offsets
     )
+    patients = [r for r in resources if r.type == "Patient"]
+    skipped: dict[str, tuple[int, str]] = {}
+    if observed.skipped:
+        skipped["Observation"] = (observed.skipped, "code of no instrument (LOINC or other)")
     if "clients" not in csv_tables:
-        patients = [r for r in resources if r.type == "Patient"]
-        tables["clients"] = _clients(patients, rows, rejects["clients"], offsets)
-    elif rejects["clients"]:
-        log.info(
-            "clients.csv given: %d unreadable Patient resources ignored", len(rejects["clients"])
-        )
+        tables["clients"], unused = _clients(patients, rows, rejects["clients"], offsets)
+        if unused:
+            skipped["Patient"] = (unused, "no administrations")
+    else:
+        if rejects["clients"]:
+            log.info(
+                "clients.csv given: %d unreadable Patient resources ignored",
+                len(rejects["clients"]),
+            )
+        ignored = len(patients) + rejected.pop("Patient", 0)
+        if ignored:
+            skipped["Patient"] = (ignored, "clients.csv read instead")
+    report = resource_report(result, rejected, skipped)
     files = list(result.files)
     if folder is not None:
         files += [folder / f"{name}.csv" for name in csv_tables]
-    return RawDataset(tables, digest_files(files), location=path)
+    return RawDataset(tables, digest_files(files), location=path, report=report)
 
 
-def _drop_duplicates(resources: list[Located], rejects: dict[str, list[dict]]) -> list[Located]:
+def resource_report(
+    result: ReadResult, rejected: Counter[str], skipped: dict[str, tuple[int, str]]
+) -> pd.DataFrame:
+    """Resources per type: read, used, rejected, skipped, and why those were skipped.
+
+    Parameters
+    ----------
+    result : ReadResult
+        What :func:`~therapy_outcomes.sources.fhir_read.read_fhir` read.
+    rejected : collections.Counter
+        Rejected resources per type (``""`` for records that are not resources).
+    skipped : dict
+        Resource type -> (how many were skipped, why), for the mapped types.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``resource``; read = used + rejected + skipped in every row.
+
+    Examples
+    --------
+    >>> result = ReadResult(kinds={"Patient": 2, "Encounter": 1, "Bundel": 1},
+    ...                     skipped={"Encounter": 1}, unknown={"Bundel": 1})
+    >>> resource_report(result, Counter(), {"Patient": (1, "no administrations")}).to_dict("index")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'Patient': {'read': 2, 'used': 1, 'rejected': 0, 'skipped': 1, 'why': 'no administrations'},
+     'Encounter': {'read': 1, 'used': 0, 'rejected': 0, 'skipped': 1,
+                   'why': 'resource type not read'},
+     'Bundel': {'read': 1, 'used': 0, 'rejected': 0, 'skipped': 1,
+                'why': 'not a FHIR resource type'}}
+    """
+    rows = []
+    for kind, n in result.kinds.items():
+        if kind in result.unknown:
+            rows.append((kind, n, 0, 0, n, "not a FHIR resource type"))
+        elif kind in result.skipped:
+            rows.append((kind, n, 0, 0, n, "resource type not read"))
+        else:
+            bad = rejected.get(kind, 0)
+            out, why = skipped.get(kind, (0, ""))
+            rows.append((kind, n, n - bad - out, bad, out, why))
+    if rejected.get(""):
+        n = rejected[""]
+        rows.append(("(not a resource)", n, 0, n, 0, ""))
+    columns = ["resource", "read", "used", "rejected", "skipped", "why"]
+    return pd.DataFrame(rows, columns=columns).set_index("resource")
+
+
+def _drop_duplicates(
+    resources: list[Located], rejects: dict[str, list[dict]], rejected: Counter[str]
+) -> list[Located]:
     seen: dict[tuple[str, str], Located] = {}
     kept = []
     for loc in resources:
@@ -178,6 +255,7 @@ def _drop_duplicates(resources: list[Located], rejects: dict[str, list[dict]]) -
                     f"(first at {first.file} line {first.line})",
                 )
             )
+            rejected[loc.type] += 1
             continue
         if rid is not None:
             seen[key] = loc
@@ -262,7 +340,9 @@ def _therapist(gp: object) -> str:
 
 def _clients(
     patients: list[Located], rows: list[AdminRow], rejects: list[dict], offsets: dict[str, int]
-) -> RawTable:
+) -> tuple[RawTable, int]:
+    """The clients table built from Patients, and how many Patients were left out (no
+    administrations)."""
     first: dict[str, str] = {}
     first_row: dict[str, AdminRow] = {}
     for row in rows:
@@ -308,9 +388,10 @@ def _clients(
     file, lines = _place(all_positions, offsets)
     _relabel(rejects, file, offsets, len({f for f, _ in all_positions}) <= 1)
     columns = ["client_id", "site", "therapist_id", "referred_on", "sex", "birth_year"]
-    return raw_table(
+    table = raw_table(
         "clients", file, records, lines[: len(records)], columns=columns, unreadable=rejects
     )
+    return table, unused
 
 
 FHIR = Source("fhir", matches, read)

@@ -8,13 +8,16 @@ STU3, not R4 itself), which come with the ``fhir`` extra (``pip install
 "therapy-outcomes[fhir]"``).
 
 Positions: ``line`` is the entry number in a Bundle (file shown as ``name.json#entry``), the line
-number in an NDJSON file and 1 for a single resource. A file that is not JSON at all is a
-:class:`~therapy_outcomes.errors.DatasetReadError`; in an NDJSON file a bad line is only that
-line's reject.
+number in an NDJSON file and 1 for a single resource. A file that is not FHIR at all is a
+:class:`~therapy_outcomes.errors.DatasetReadError`: not JSON, JSON without a ``resourceType``,
+a ``resourceType`` that FHIR does not have (a misspelt ``Bundel``) or JSON nested too deeply to
+read; in an NDJSON file a bad line is only that line's reject. :attr:`ReadResult.kinds` counts
+every resource read per type, and :attr:`ReadResult.skipped` those of types not mapped.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +68,8 @@ class ReadResult:
     resources: list[Located] = field(default_factory=list)
     bad: list[tuple[str, int, str, str]] = field(default_factory=list)  # file, line, type, why
     skipped: dict[str, int] = field(default_factory=dict)
+    unknown: dict[str, int] = field(default_factory=dict)  # types FHIR does not have
+    kinds: dict[str, int] = field(default_factory=dict)  # every resource read, per type
     files: list[Path] = field(default_factory=list)
     extent: dict[str, int] = field(default_factory=dict)  # file label -> entries or lines
 
@@ -73,6 +78,22 @@ def _model(resource_type: str) -> Any:
     from fhir.resources.R4B import get_fhir_model_class
 
     return get_fhir_model_class(resource_type)
+
+
+@functools.lru_cache(maxsize=256)
+def is_fhir_type(resource_type: str) -> bool:
+    """Whether FHIR R4B has a resource of this type.
+
+    Examples
+    --------
+    >>> is_fhir_type("Encounter"), is_fhir_type("Bundel")
+    (True, False)
+    """
+    try:
+        _model(resource_type)
+    except Exception:  # fhir.resources raises KeyError or ValueError for an unknown type
+        return False
+    return True
 
 
 def _why(err: ValidationError) -> str:
@@ -88,13 +109,18 @@ def _validate(
         result.bad.append((file, line, "", "not a FHIR resource (no resourceType)"))
         return
     kind = data["resourceType"]
+    result.kinds[kind] = result.kinds.get(kind, 0) + 1
     if kind not in MAPPED_TYPES:
-        result.skipped[kind] = result.skipped.get(kind, 0) + 1
+        counts = result.skipped if is_fhir_type(kind) else result.unknown
+        counts[kind] = counts.get(kind, 0) + 1
         return
     try:
         resource = _model(kind).model_validate(data)
     except ValidationError as err:
         result.bad.append((file, line, kind, _why(err)))
+        return
+    except RecursionError:
+        result.bad.append((file, line, kind, "not a valid FHIR resource: nested too deeply"))
         return
     result.resources.append(Located(resource, file, line, full_url))
 
@@ -119,7 +145,15 @@ def _read_json(path: Path, result: ReadResult) -> None:
             f"{path.name}: not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})"
             "; a truncated or damaged file cannot be read"
         ) from None
-    if isinstance(data, dict) and data.get("resourceType") == "Bundle":
+    except RecursionError:
+        raise DatasetReadError(f"{path.name}: the JSON is nested too deeply to read") from None
+    kind = data.get("resourceType") if isinstance(data, dict) else None
+    if isinstance(kind, str) and kind != "Bundle" and not is_fhir_type(kind):
+        raise DatasetReadError(
+            f"{path.name}: resourceType '{kind[:40]}' is not a FHIR resource type "
+            "(expected a Bundle or a resource such as QuestionnaireResponse)"
+        )
+    if kind == "Bundle":
         entries = data.get("entry") or []
         if not isinstance(entries, list):
             raise DatasetReadError(f"{path.name}: Bundle.entry is not a list")
@@ -149,6 +183,9 @@ def _read_ndjson(path: Path, result: ReadResult) -> None:
             data = json.loads(line)
         except json.JSONDecodeError as err:
             result.bad.append((path.name, number, "", f"not valid JSON ({err.msg})"))
+            continue
+        except RecursionError:
+            result.bad.append((path.name, number, "", "not valid JSON (nested too deeply)"))
             continue
         _validate(data, result, path.name, number)
 

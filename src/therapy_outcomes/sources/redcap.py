@@ -72,6 +72,8 @@ def matches(location: str) -> bool:
         return (path / MAPPING_NAME).is_file()
     if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
         return False
+    if path.name.lower() == MAPPING_NAME:
+        return True  # read, so that a broken mapping gets its own message
     head = path.read_text(encoding="utf-8", errors="replace")[:20000]
     return "dictionary:" in head and "records:" in head
 
@@ -80,14 +82,127 @@ def load_mapping(path: Path) -> dict[str, Any]:
     """The mapping file as a dict, with its required keys checked."""
     try:
         mapping = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise DatasetReadError(f"{path.name}: not a readable YAML mapping ({err})") from None
+    except OSError as err:
+        raise DatasetReadError(f"{path.name}: cannot be read ({err.strerror})") from None
+    except UnicodeDecodeError:
+        raise DatasetReadError(f"{path.name}: not UTF-8 encoded text") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or type(err).__name__
+        raise DatasetReadError(
+            f"{path.name}: not a readable YAML mapping ({problem}{where})"
+        ) from None
+    except RecursionError:
+        raise DatasetReadError(f"{path.name}: the YAML is nested too deeply to read") from None
     if not isinstance(mapping, dict):
         raise DatasetReadError(f"{path.name}: the mapping must be a YAML mapping")
     for key in ("records", "dictionary", "clients"):
         if key not in mapping:
             raise DatasetReadError(f"{path.name}: the mapping has no '{key}'")
+    check_mapping(mapping, path.name)
     return mapping
+
+
+_SCALAR = (str, int, float)
+_OPTIONAL = (str, int, float, type(None))
+
+
+def _fail(name: str, where: str, what: str) -> DatasetReadError:
+    return DatasetReadError(f"{name}: {where} must be {what}")
+
+
+def _check_columns(columns: Any, table: str, where: str, name: str) -> None:
+    if columns is None:
+        return
+    if not isinstance(columns, dict):
+        raise _fail(name, f"{where}.columns", "a mapping of our column: REDCap field")
+    known = spec(table).names
+    for column, field_spec in columns.items():
+        if column not in known:
+            raise DatasetReadError(
+                f"{name}: {where}.columns: '{column}' is not a column of {table} "
+                f"(columns: {', '.join(known)})"
+            )
+        const = isinstance(field_spec, dict) and set(field_spec) == {"const"}
+        if const and not isinstance(field_spec["const"], _OPTIONAL):
+            raise _fail(name, f"{where}.columns.{column}.const", "a single value")
+        named = isinstance(field_spec, dict) and set(field_spec) == {"field"}
+        if named and not isinstance(field_spec["field"], _SCALAR):
+            raise _fail(name, f"{where}.columns.{column}.field", "a field name")
+        if not (const or named or isinstance(field_spec, _SCALAR)):
+            raise _fail(name, f"{where}.columns.{column}", "a field name or {const: value}")
+
+
+def _check_values(values: Any, where: str, name: str) -> None:
+    if values is None:
+        return
+    if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
+        raise _fail(name, f"{where}.values", "a mapping of our column: {choice code: value}")
+
+
+def check_mapping(mapping: dict[str, Any], name: str) -> None:
+    """Check the shape of a mapping (see the module notes); one line naming the first key that
+    is wrong. Whether the fields it names exist is checked against the dictionary later.
+
+    Raises
+    ------
+    DatasetReadError
+        ``redcap.yaml: administrations[1].items must be a list of field names`` and the like.
+
+    Examples
+    --------
+    >>> check_mapping({"records": "r.csv", "dictionary": "d.csv", "clients": {}}, "m.yaml")
+    >>> try:
+    ...     check_mapping({"records": "r.csv", "dictionary": "d.csv", "clients": [1]}, "m.yaml")
+    ... except DatasetReadError as err:
+    ...     print(err)
+    m.yaml: clients must be a mapping (event, columns)
+    """
+    for key in ("records", "dictionary"):
+        if not isinstance(mapping[key], str) or not mapping[key].strip():
+            raise _fail(name, key, "a file name")
+    if not isinstance(mapping.get("record_id", "record_id"), _SCALAR):
+        raise _fail(name, "record_id", "a field name")
+    labels = mapping.get("event_labels")
+    if labels is not None and not isinstance(labels, dict):
+        raise _fail(name, "event_labels", "a mapping of event name: event label")
+    clients = mapping["clients"]
+    if clients is not None and not isinstance(clients, dict):
+        raise _fail(name, "clients", "a mapping (event, columns)")
+    clients = clients or {}
+    if not isinstance(clients.get("event", ""), _OPTIONAL):
+        raise _fail(name, "clients.event", "an event name")
+    _check_columns(clients.get("columns"), "clients", "clients", name)
+    specs = mapping.get("administrations")
+    if specs is not None and not isinstance(specs, list):
+        raise _fail(name, "administrations", "a list, one entry per questionnaire")
+    for number, entry in enumerate(specs or [], start=1):
+        where = f"administrations[{number}]"
+        if not isinstance(entry, dict):
+            raise _fail(name, where, "a mapping (instrument, form, date, items ...)")
+        for key in ("instrument", "form"):
+            if not isinstance(entry.get(key), _SCALAR):
+                raise _fail(name, f"{where}.{key}", "given, as text")
+        for key in ("date", "total"):
+            if not isinstance(entry.get(key, ""), _OPTIONAL):
+                raise _fail(name, f"{where}.{key}", "a field name")
+        items = entry.get("items", [])
+        if not isinstance(items, list) or not all(isinstance(i, _SCALAR) for i in items):
+            raise _fail(name, f"{where}.items", "a list of field names")
+        scores = entry.get("scores")
+        if scores is not None and not isinstance(scores, dict):
+            raise _fail(name, f"{where}.scores", "a mapping of choice code: item score")
+    for table in GENERIC:
+        part = mapping.get(table)
+        if not part:
+            continue
+        if not isinstance(part, dict):
+            raise _fail(name, table, "a mapping (form, columns, values)")
+        if not isinstance(part.get("form"), _SCALAR):
+            raise _fail(name, f"{table}.form", "given, as text")
+        _check_columns(part.get("columns"), table, table, name)
+        _check_values(part.get("values"), table, name)
 
 
 def make_id(*parts: object) -> str:

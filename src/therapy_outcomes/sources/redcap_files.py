@@ -82,21 +82,38 @@ def _text(path: Path) -> str:
 
 def read_rows(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
     """Header, rows and the line each row starts on, of one CSV file."""
-    reader = csv.reader(io.StringIO(_text(path), newline=""))
-    header = [h.strip() for h in next(reader)]
+    text = _text(path)
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise DatasetReadError(f"{path.name}: line {line} holds a NUL byte: not a CSV export")
+    reader = csv.reader(io.StringIO(text, newline=""))
     rows, lines = [], []
-    start = reader.line_num + 1
-    for record in reader:
-        line, start = start, reader.line_num + 1
-        if not record or all(not c.strip() for c in record):
-            continue
-        if len(record) != len(header):
-            raise DatasetReadError(
-                f"{path.name}: line {line} has {len(record)} fields, the header has {len(header)}"
-            )
-        rows.append(record)
-        lines.append(line)
+    try:
+        header = [h.strip() for h in next(reader)]
+        start = reader.line_num + 1
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if not record or all(not c.strip() for c in record):
+                continue
+            if len(record) != len(header):
+                raise DatasetReadError(
+                    f"{path.name}: line {line} has {len(record)} fields, "
+                    f"the header has {len(header)}"
+                )
+            rows.append(record)
+            lines.append(line)
+    except csv.Error as err:
+        raise DatasetReadError(
+            f"{path.name}: line {reader.line_num + 1} cannot be read as CSV ({err})"
+        ) from None
     return header, rows, lines
+
+
+def _check_unique(file: str, columns: list[str | None]) -> None:
+    """A field that is two columns of the export would have one replace the other."""
+    twice = sorted({c for c in columns if c and columns.count(c) > 1})
+    if twice:
+        raise DatasetReadError(f"{file}: more than one column for field {', '.join(twice[:5])}")
 
 
 def parse_choices(text: str, kind: str) -> dict[str, str]:
@@ -124,7 +141,7 @@ def parse_choices(text: str, kind: str) -> dict[str, str]:
 
 def read_dictionary(path: Path) -> dict[str, Field]:
     """The fields of a REDCap data dictionary (CSV, as downloaded or from the API)."""
-    header, rows, _ = read_rows(path)
+    header, rows, lines = read_rows(path)
     lower = [h.lower() for h in header]
     where = {}
     for key, names in _DICT_COLUMNS.items():
@@ -134,9 +151,11 @@ def read_dictionary(path: Path) -> dict[str, Field]:
                 f"{path.name}: not a REDCap data dictionary (no column '{names[0]}')"
             )
         where[key] = found[0]
-    fields = {}
-    for row in rows:
+    fields: dict[str, Field] = {}
+    for row, line in zip(rows, lines, strict=True):
         name = row[where["name"]].strip()
+        if name in fields:
+            raise DatasetReadError(f"{path.name}: line {line}: field '{name}' is defined twice")
         kind = row[where["type"]].strip().lower()
         fields[name] = Field(
             name,
@@ -181,6 +200,7 @@ def read_export(path: Path, fields: dict[str, Field], record_id: str) -> Export:
                 "(was the export made from another project, or the dictionary from another "
                 "version?)"
             )
+        _check_unique(path.name, list(header))
         export.columns = header
         export.rows = [
             {h: (v.strip() or None) for h, v in zip(header, r, strict=True)} for r in rows
@@ -211,6 +231,7 @@ def read_export(path: Path, fields: dict[str, Field], record_id: str) -> Export:
         raise DatasetReadError(
             f"{path.name}: column labels not in the data dictionary: {', '.join(unknown[:10])}"
         )
+    _check_unique(path.name, names)
     export.labels = True
     export.columns = [n for n in names if n is not None]
     for r in rows:

@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from typing import Any
 
@@ -62,6 +63,44 @@ def matches(location: str) -> bool:
         return False
     scheme = location.split("://", 1)[0].split("+", 1)[0].lower()
     return scheme in SCHEMES
+
+
+_SQLITE_FILE = re.compile(r"(?P<head>sqlite(\+\w+)?:///)(?P<path>[^?]*)(?P<query>\?.*)?", re.I)
+
+
+def sqlite_file(location: str) -> str | None:
+    """The database file of a ``sqlite:///`` URL (``None`` for another URL or in memory).
+
+    Examples
+    --------
+    >>> sqlite_file("sqlite:///clinic.db"), sqlite_file("sqlite:////srv/c.db?prefix=to_")
+    ('clinic.db', '/srv/c.db')
+    >>> sqlite_file("sqlite://"), sqlite_file("sqlite:///:memory:"), sqlite_file("postgresql://h/d")
+    (None, None, None)
+    """
+    found = _SQLITE_FILE.fullmatch(location)
+    if found is None or found["path"] in ("", ":memory:") or found["path"].startswith("file:"):
+        return None
+    return found["path"]
+
+
+def locate(location: str) -> str:
+    """``location`` with a relative SQLite file made absolute (any other URL as it is), so a
+    notebook kernel that runs in another folder reads the same database.
+
+    Examples
+    --------
+    >>> import os
+    >>> locate("sqlite:///clinic.db?prefix=to_") == f"sqlite:///{os.getcwd()}/clinic.db?prefix=to_"
+    True
+    >>> locate("postgresql://ann@db/clinic")
+    'postgresql://ann@db/clinic'
+    """
+    path = sqlite_file(location)
+    found = _SQLITE_FILE.fullmatch(location)
+    if path is None or found is None or os.path.isabs(path):
+        return location
+    return f"{found['head']}{os.path.abspath(path)}{found['query'] or ''}"
 
 
 def require_sqlalchemy(location: str, doing: str = "reading") -> None:
@@ -170,6 +209,10 @@ def read(location: str) -> RawDataset:
     from sqlalchemy.exc import SQLAlchemyError
 
     shown = safe_url(location)
+    database = sqlite_file(location)
+    if database is not None and not os.path.isfile(database):  # SQLite would create it
+        what = "is a folder" if os.path.isdir(database) else "does not exist"
+        raise DatasetReadError(f"{shown}: the database file {what}")
     url, options = split_options(location)
     schema = options.get("schema")
     names = table_names(options)
@@ -210,4 +253,4 @@ def _digest(tables: dict[str, RawTable]) -> str:
     return digest.hexdigest()
 
 
-SQL = Source("sql", matches, read)
+SQL = Source("sql", matches, read, locate)
