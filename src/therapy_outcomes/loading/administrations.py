@@ -102,7 +102,9 @@ def check_item_columns(
                 f"{raw.file}: columns {seen[k]} and {name} are both item {k}; keep one"
             )
         seen[k] = name
-    codes = frame["instrument"].dropna().unique() if "instrument" in frame else []
+    codes: list[object] = (
+        frame["instrument"].dropna().unique().tolist() if "instrument" in frame else []
+    )
     lengths = {str(code): registry.get(str(code)).n_items for code in codes}
     if not lengths or not seen:
         return
