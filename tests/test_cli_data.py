@@ -45,7 +45,7 @@ def test_import_with_rejects_exits_1_and_lists_them(tmp_path: Path) -> None:
     out = tmp_path / "clinic"
     result = invoke("import", str(source), "--out", str(out), "--as-of", AS_OF)
     assert result.exit_code == 1, result.output
-    assert "First 1 of 1 problems" in result.output
+    assert "The problem" in result.output and "1 row rejected" in result.output
     rejects = pd.read_csv(tmp_path / "clinic-rejects.csv")
     assert rejects["line"].tolist() == [3]
     assert "unknown answer code 'LA0000-0'" in rejects["reason"][0]

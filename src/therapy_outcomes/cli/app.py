@@ -29,7 +29,13 @@ from therapy_outcomes.cli.options import (
     out_file,
     out_folder,
 )
-from therapy_outcomes.cli.output import console, print_source_report, print_validation, table
+from therapy_outcomes.cli.output import (
+    console,
+    print_source_report,
+    print_validation,
+    rows_rejected,
+    table,
+)
 from therapy_outcomes.errors import ParameterError
 
 __all__ = ["app", "main"]
@@ -109,7 +115,7 @@ def summary(data: DataArgument, as_of: AsOf = None, instruments: Instruments = N
     )
     if ds.n_rejected:
         console.print(
-            f"[yellow]{ds.n_rejected} rows rejected[/yellow]: run "
+            f"[yellow]{rows_rejected(ds.n_rejected)}[/yellow]: run "
             f"'therapy-outcomes validate {data}' for the list"
         )
     console.print(table(caseload(ds), "Caseload"))

@@ -120,9 +120,14 @@ def print_validation(ds: Dataset, title: str, rejects: Path, show: int) -> int:
     ds.rejects.to_csv(rejects, index=False)
     shown = ds.rejects.head(show).copy()
     shown["value"] = _shown_values(shown)
-    console.print(table(shown, f"First {len(shown)} of {len(ds.rejects)} problems", index=False))
+    heading = (
+        "The problem"
+        if len(ds.rejects) == 1
+        else f"First {len(shown)} of {len(ds.rejects)} problems"
+    )
+    console.print(table(shown, heading, index=False))
     console.print(
-        f"[yellow]{ds.n_rejected} rows rejected[/yellow]; every problem is listed in {rejects}"
+        f"[yellow]{rows_rejected(ds.n_rejected)}[/yellow]; every problem is listed in {rejects}"
     )
     return 1
 
@@ -197,3 +202,14 @@ def _shown_values(rejects: pd.DataFrame) -> pd.Series:
     plain = rejects.apply(printable, axis=1) if len(rejects) else pd.Series([], dtype=bool)
     shown = rejects["value"].where(plain | rejects["value"].isna(), "(not shown)")
     return shown.where(~answers, "(answer not shown)")
+
+
+def rows_rejected(n: int) -> str:
+    """``"1 row rejected"`` or ``"<n> rows rejected"``.
+
+    Examples
+    --------
+    >>> rows_rejected(1), rows_rejected(3)
+    ('1 row rejected', '3 rows rejected')
+    """
+    return f"{n} row rejected" if n == 1 else f"{n} rows rejected"
