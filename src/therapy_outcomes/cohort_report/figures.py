@@ -1,9 +1,11 @@
 """Charts of the cohort-outcomes report (plotly figures; publish them with ``show``).
 
-No chart shows a client ID. Points of the Jacobson plot are individual pairs, but a category
-with fewer than ``min_cell`` clients is drawn as "other (small categories)" so the chart cannot
-be counted into a hidden cell; every aggregate chart is drawn from a table that went through
-:func:`therapy_outcomes.cohort_report.publish.publish` or leaves out points below ``min_cell``.
+No chart shows a client ID. The Jacobson plot draws one point per client, coloured by category,
+only when the researcher asks for it (``min_cell=1``); otherwise it shades squares of the score
+range by their number of clients, with squares below ``min_cell`` (and one that would give a
+blank square away) left blank and no hover text, so the chart cannot be counted into a hidden
+cell of the category table. Every aggregate chart is drawn from a table that went through
+:func:`therapy_outcomes.cohort_report.publish.publish` (suppressed cells are left out).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from therapy_outcomes.instruments import Registry
 __all__ = [
     "dose_response_figure",
     "effect_size_figure",
+    "jacobson_bins",
     "jacobson_plot",
     "rates_figure",
     "trajectory_figure",
@@ -31,12 +34,14 @@ COLOURS = {
     "unchanged": "#999999",
     "deteriorated": "#fc8d59",
     "harmed": "#d73027",
-    "other (small categories)": "#6a51a3",
 }
 
 
 def jacobson_plot(ctx: CohortContext, code: str) -> Any:
-    """Pre against post: line of no change, reliable-change band, cut-off lines, categories.
+    """Pre against post: line of no change, reliable-change band, cut-off lines, and the pairs.
+
+    With ``ctx.min_cell == 1`` every pair is a point coloured by its category; otherwise the
+    pairs are shaded squares (:func:`jacobson_bins`) and no point or hover text shows a client.
 
     Examples
     --------
@@ -87,17 +92,25 @@ def jacobson_plot(ctx: CohortContext, code: str) -> Any:
                     else {"x0": lo, "x1": hi, "y0": cutoff, "y1": cutoff}
                 ),
             )
-    counts = sig["category"].value_counts()
-    label = (
-        sig["category"]
-        .astype(str)
-        .where(
-            sig["category"].map(lambda c: counts.get(c, 0) >= ctx.min_cell).astype(bool),
-            "other (small categories)",
-        )
+    if ctx.min_cell == 1:
+        _client_points(fig, sig)
+    else:
+        _binned_pairs(fig, sig, lo, hi, ctx.min_cell)
+    fig.update_layout(
+        title=f"{code}: first against last score",
+        height=480,
+        xaxis={"title": "first score", "range": [lo - 0.5, hi + 0.5]},
+        yaxis={"title": "last score", "range": [lo - 0.5, hi + 0.5]},
     )
+    return fig
+
+
+def _client_points(fig: Any, sig: pd.DataFrame) -> None:
+    """One point per client, coloured by category (only with ``min_cell=1``)."""
+    import plotly.graph_objects as go
+
     for cat in [*COLOURS]:
-        sub = sig[label == cat]
+        sub = sig[sig["category"].astype(str) == cat]
         if sub.empty:
             continue
         fig.add_trace(
@@ -110,13 +123,65 @@ def jacobson_plot(ctx: CohortContext, code: str) -> Any:
                 hovertemplate="pre %{x}<br>post %{y}<extra></extra>",
             )
         )
-    fig.update_layout(
-        title=f"{code}: first against last score",
-        height=480,
-        xaxis={"title": "first score", "range": [lo - 0.5, hi + 0.5]},
-        yaxis={"title": "last score", "range": [lo - 0.5, hi + 0.5]},
+
+
+def jacobson_bins(pre: pd.Series, post: pd.Series, lo: float, hi: float, min_cell: int) -> Any:
+    """Clients per square of the Jacobson plot (7 by 7 squares over the score range), with
+    squares below ``min_cell`` and any square that would give one away blank (NaN).
+
+    The squares sum to the number of pairs the report shows, so when one square is blank the
+    next smallest is blanked too (:func:`therapy_outcomes.outcomes.disclosure.linked_suppression`).
+
+    Returns
+    -------
+    (edges, counts) : ndarray, ndarray
+        The 8 bin edges (both axes) and a 7 x 7 array ``counts[post_bin, pre_bin]``.
+
+    Examples
+    --------
+    Five clients in one square, two in another and one in a third: the two small squares are
+    blank (their sum, 3, is known from the eight pairs, but neither alone).
+
+    >>> scores = pd.Series([1, 2, 20, 20, 20, 20, 20, 26])
+    >>> edges, counts = jacobson_bins(scores, scores, 0, 27, 5)
+    >>> int(np.nansum(counts)), int(np.isnan(counts).sum())
+    (5, 2)
+    """
+    from therapy_outcomes.outcomes.disclosure import linked_suppression
+
+    edges = np.linspace(lo, hi + 1e-9, 8)
+    counts, _, _ = np.histogram2d(post.astype(float), pre.astype(float), bins=[edges, edges])
+    cells = {(i, j): float(counts[i, j]) for i in range(7) for j in range(7)}
+    small = [c for c, v in cells.items() if 0 < v < min_cell]
+    total = {**{c: 1.0 for c in cells}, "pairs": -1.0}
+    hidden = linked_suppression(
+        {**cells, "pairs": float(counts.sum())}, [total], hidden=small, fixed=["pairs"]
     )
-    return fig
+    shown = counts.astype(float)
+    for c in hidden:
+        shown[c] = np.nan
+    return edges, shown
+
+
+def _binned_pairs(fig: Any, sig: pd.DataFrame, lo: float, hi: float, min_cell: int) -> None:
+    """The pairs as shaded squares (no point per client, no hover counts)."""
+    import plotly.graph_objects as go
+
+    edges, shown = jacobson_bins(sig["pre"], sig["post"], lo, hi, min_cell)
+    mids = (edges[:-1] + edges[1:]) / 2
+    fig.add_trace(
+        go.Heatmap(
+            x=mids,
+            y=mids,
+            z=np.where(np.isnan(shown), None, shown),
+            colorscale="Blues",
+            showscale=True,
+            colorbar={"title": {"text": "clients"}},
+            hoverinfo="skip",
+            name=f"clients per square (blank: fewer than {min_cell})",
+            opacity=0.8,
+        )
+    )
 
 
 def rates_figure(table: pd.DataFrame, group: str, title: str) -> Any:
@@ -199,7 +264,8 @@ def trajectory_figure(traj: pd.DataFrame, code: str) -> Any:
 
 
 def dose_response_figure(dose: pd.DataFrame, code: str, min_cell: int) -> Any:
-    """Mean improvement by sessions attended (bands with fewer than ``min_cell`` left out).
+    """Mean improvement by sessions attended, from the raw or the published table (bands with
+    fewer than ``min_cell`` clients, or suppressed, are left out).
 
     Examples
     --------
@@ -210,7 +276,10 @@ def dose_response_figure(dose: pd.DataFrame, code: str, min_cell: int) -> Any:
     """
     import plotly.graph_objects as go
 
-    d = dose[dose["clients"] >= min_cell]
+    d = dose.apply(pd.to_numeric, errors="coerce").assign(
+        sessions_attended=dose["sessions_attended"]
+    )
+    d = d[(d["clients"] >= min_cell) & d["mean_improvement"].notna()]
     se = d["sd"] / np.sqrt(d["clients"])
     fig = go.Figure(
         go.Bar(

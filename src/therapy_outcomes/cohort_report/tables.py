@@ -18,7 +18,13 @@ from therapy_outcomes.cohort_report.dropout import dropout_sensitivity
 from therapy_outcomes.cohort_report.effects import benchmark_table, effect_size_table
 from therapy_outcomes.cohort_report.flow import completeness_table, flow_table
 from therapy_outcomes.cohort_report.goal_outcomes import goal_tables
-from therapy_outcomes.cohort_report.publish import publish
+from therapy_outcomes.cohort_report.publish import (
+    Cell,
+    column_sums,
+    publish,
+    publish_together,
+    same_count,
+)
 from therapy_outcomes.cohort_report.rates import category_rates
 from therapy_outcomes.cohort_report.selection import CohortContext
 from therapy_outcomes.cohort_report.service_metrics import cms159_table, talking_therapies_table
@@ -41,6 +47,9 @@ __all__ = [
     "flow_counts",
     "goals",
     "overall_counts",
+    "pairs_count",
+    "report_relations",
+    "report_tables",
     "talking_therapies",
     "talking_therapies_values",
 ]
@@ -218,6 +227,139 @@ def goals(ctx: CohortContext) -> dict[str, pd.DataFrame]:
     return out
 
 
+# -- every table of the report, suppressed together ---------------------------------------
+
+
+def _rows(table: pd.DataFrame, column: str, value: Any) -> list[int]:
+    return [i for i, v in enumerate(table[column].tolist()) if v == value]
+
+
+def _category_relations(
+    ctx: CohortContext, name: str, table: pd.DataFrame
+) -> tuple[list[dict[Cell, float]], list[Cell]]:
+    """Within each group the categories sum to ``n``; across groups each category (and ``n``)
+    of ``all`` is the sum of the groups'."""
+    label = ctx.group_label
+    relations: list[dict[Cell, float]] = []
+    totals: list[Cell] = []
+    groups = list(dict.fromkeys(table[label].tolist()))
+    for g in groups:
+        rows = _rows(table, label, g)
+        rel: dict[Cell, float] = {(name, r, "count"): 1.0 for r in rows}
+        rel[(name, rows[0], "n")] = -1.0
+        relations.append(rel)
+        relations += [same_count((name, rows[0], "n"), (name, r, "n")) for r in rows[1:]]
+        totals += [(name, r, "n") for r in rows]
+    parts = [g for g in groups if g != "all"]
+    if "all" in groups and parts:
+        cats = table["category"].tolist()
+        for i in _rows(table, label, "all"):
+            members = [j for j in range(len(table)) if cats[j] == cats[i] and j != i]
+            relations += column_sums(name, [i], [members], ["count", "n"])
+            totals.append((name, i, "count"))
+    return relations, totals
+
+
+def report_relations(
+    ctx: CohortContext, raw: dict[str, pd.DataFrame]
+) -> tuple[list[dict[Cell, float]], list[Cell]]:
+    """The identities between the counts of the report's tables that a reader could use, and
+    the cells that are totals (hidden last).
+
+    Totals and parts: the categories of each group sum to its ``n``, the groups to ``all`` (in
+    the category and baseline tables), the dose-response bands to the pairs. The same count in
+    two tables: the pairs of an instrument (categories ``n``, completeness ``paired``, effect
+    sizes ``n``, the last flow step, the drop-out completers) and the cohort's clients (baseline,
+    completeness, the first flow step). :func:`publish_together` keeps only those that hold.
+
+    Examples
+    --------
+    >>> from therapy_outcomes.demo.examples import example_cohort
+    >>> ctx = example_cohort()
+    >>> relations, totals = report_relations(ctx, report_tables(ctx))
+    >>> len(relations) > 10
+    True
+    """
+    relations: list[dict[Cell, float]] = []
+    totals: list[Cell] = []
+    flow_steps = raw["flow"]["step"].tolist() if "step" in raw["flow"] else []
+    base = raw["baseline"]
+    if len(base) > 1:
+        relations += column_sums(
+            "baseline",
+            [0],
+            [list(range(1, len(base)))],
+            ["clients", "female", "completed", "dropped_out"],
+        )
+    totals += [("baseline", 0, c) for c in ("clients", "female", "completed", "dropped_out")]
+    comp = raw["completeness"]
+    for code in ctx.instruments:
+        name = f"categories {code}"
+        rel, tot = _category_relations(ctx, name, raw[name])
+        relations += rel
+        totals += tot
+        if not raw[name].empty:
+            pairs: Cell = (name, _rows(raw[name], ctx.group_label, "all")[0], "n")
+        else:
+            continue
+        for i in _rows(comp, "instrument", code):
+            relations.append(same_count(pairs, ("completeness", i, "paired")))
+            relations.append(same_count(("baseline", 0, "clients"), ("completeness", i, "clients")))
+            totals += [("completeness", i, "paired"), ("completeness", i, "clients")]
+        effects = raw["effect_sizes"]
+        for i in _rows(effects, "instrument", code):
+            relations.append(same_count(pairs, ("effect_sizes", i, "n")))
+        if "paired_scores" in flow_steps:
+            relations.append(same_count(pairs, ("flow", flow_steps.index("paired_scores"), code)))
+        if "referred" in flow_steps:
+            step = flow_steps.index("referred")
+            relations.append(same_count(("baseline", 0, "clients"), ("flow", step, code)))
+        dose = raw[f"dose {code}"]
+        rel_dose: dict[Cell, float] = {
+            (f"dose {code}", i, "clients"): 1.0 for i in range(len(dose))
+        }
+        rel_dose[pairs] = -1.0
+        relations.append(rel_dose)
+        for i in _rows(raw[f"dropout {code}"], "analysis", "completers"):
+            relations.append(same_count(pairs, (f"dropout {code}", i, "clients")))
+    return relations, totals
+
+
+def report_tables(ctx: CohortContext) -> dict[str, pd.DataFrame]:
+    """Every table of the report, published, with secondary suppression across them.
+
+    Keys: ``flow``, ``completeness``, ``baseline``, ``categories <code>``, ``dose <code>``,
+    ``dropout <code>`` per instrument, ``talking_therapies``, ``cms159``, ``effect_sizes``,
+    ``benchmarks`` and the goal tables (``gas`` when there are ratings, ``gbo``, ``smart``).
+    Each table is first suppressed on its own (:func:`publish`), then together with the others
+    along :func:`report_relations`, so that no hidden count can be found by subtracting what
+    another table shows.
+
+    Examples
+    --------
+    >>> from therapy_outcomes.demo.examples import example_cohort
+    >>> sorted(report_tables(example_cohort()))[:3]
+    ['baseline', 'benchmarks', 'categories GAD-7']
+    """
+    out: dict[str, pd.DataFrame] = {
+        "flow": flow(ctx),
+        "completeness": completeness(ctx),
+        "baseline": baseline(ctx),
+        "talking_therapies": talking_therapies(ctx),
+        "cms159": cms159(ctx),
+        "effect_sizes": effect_sizes(ctx),
+    }
+    for code in ctx.instruments:
+        out[f"categories {code}"] = categories(ctx, code)
+        out[f"dose {code}"] = dose_response(ctx, code)
+        out[f"dropout {code}"] = dropout(ctx, code)
+    out.update(goals(ctx))
+    relations, totals = report_relations(ctx, out)
+    linked = publish_together(out, relations, totals=totals)
+    linked["benchmarks"] = benchmarks(ctx)
+    return linked
+
+
 # -- what the report glues, picked from the published tables -------------------------------
 
 
@@ -247,6 +389,21 @@ def overall_counts(ctx: CohortContext, published_categories: pd.DataFrame) -> di
     table = published_categories
     counts = table[table[ctx.group_label] == "all"].set_index("category")["count"]
     return cast(dict[str, Any], counts.to_dict())  # categories are names
+
+
+def pairs_count(ctx: CohortContext, published_categories: pd.DataFrame) -> Any:
+    """The whole cohort's number of pairs in :func:`categories` (``"*"`` where hidden).
+
+    Examples
+    --------
+    >>> from therapy_outcomes.demo.examples import example_cohort
+    >>> ctx = example_cohort()
+    >>> pairs_count(ctx, categories(ctx, "PHQ-9")) == len(ctx.pairs["PHQ-9"])
+    True
+    """
+    table = published_categories
+    rows = table[table[ctx.group_label] == "all"]["n"].tolist()
+    return rows[0] if rows else 0
 
 
 def talking_therapies_values(published_rates: pd.DataFrame) -> list[dict[str, Any]]:

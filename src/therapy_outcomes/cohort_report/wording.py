@@ -19,6 +19,7 @@ __all__ = [
     "dropout_paragraph",
     "dropout_words",
     "effect_size_note",
+    "jacobson_note",
     "merged_groups_note",
     "provenance_block",
 ]
@@ -58,6 +59,29 @@ def merged_groups_note(ctx: CohortContext) -> str:
     return (
         f"<p>{len(ctx.merged_groups)} group(s) with fewer than {ctx.min_cell} clients "
         "are merged into 'other'.</p>"
+    )
+
+
+def jacobson_note(ctx: CohortContext) -> str:
+    """Says in words whether the Jacobson plots draw a point per client.
+
+    Examples
+    --------
+    >>> from therapy_outcomes.demo.examples import example_cohort
+    >>> jacobson_note(example_cohort())[:40]
+    '<p>The first-against-last plots shade sq'
+    """
+    if ctx.min_cell == 1:
+        return (
+            "<p>Every client is drawn as a point, coloured by category, because this report was "
+            "asked for with min_cell = 1: nothing in it is suppressed, so it is for the "
+            "researcher and not to be shared.</p>"
+        )
+    return (
+        "<p>The first-against-last plots shade squares of the score range by their number of "
+        f"clients; a square with fewer than {ctx.min_cell} clients (or one that would give such "
+        "a square away) is blank, and no point is drawn per client. Points per client are "
+        "drawn only in a report asked for with min_cell = 1.</p>"
     )
 
 
@@ -151,8 +175,11 @@ def dropout_words(table: pd.DataFrame, code: str, min_cell: int = 5) -> str:
     )
 
 
-def dropout_paragraph(ctx: CohortContext, code: str) -> str:
+def dropout_paragraph(ctx: CohortContext, code: str, published: pd.DataFrame | None = None) -> str:
     """:func:`dropout_words` of the cohort's drop-out sensitivity analysis, as a paragraph.
+
+    With ``published`` (the report's published drop-out table) a count that table hides is
+    never written out: the paragraph then says there are too few clients.
 
     Examples
     --------
@@ -160,4 +187,6 @@ def dropout_paragraph(ctx: CohortContext, code: str) -> str:
     >>> dropout_paragraph(example_cohort(), "PHQ-9")[:13]
     '<p>PHQ-9: com'
     """
+    if published is not None and (published["clients"] == "*").any():
+        return f"<p>{code}: too few clients to compare completers with everyone who started.</p>"
     return f"<p>{dropout_words(dropout_sensitivity(ctx, code), code, ctx.min_cell)}</p>"

@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["suppress_small_cells", "suppression_mask"]
+__all__ = ["linked_suppression", "suppress_small_cells", "suppression_mask"]
 
 # derived column -> the columns it is computed from; the keys are any labels (a Mapping is
 # invariant in its key type, so Hashable keys would refuse a dict[str, list[str]])
@@ -381,3 +381,89 @@ def suppress_small_cells(
             out[col] = new
     out.attrs["suppressed"] = mask
     return out
+
+
+def linked_suppression(
+    values: Mapping[Hashable, float],
+    relations: Sequence[Mapping[Hashable, float]],
+    *,
+    hidden: Sequence[Hashable] = (),
+    totals: Sequence[Hashable] = (),
+    fixed: Sequence[Hashable] = (),
+) -> set[Hashable]:
+    """Secondary suppression across the tables of one report.
+
+    ``values`` holds every published count of the report under a key of the caller's choosing
+    (e.g. ``(table, row, column)``); each relation ``{key: coefficient}`` states a linear
+    identity ``sum(coefficient * value) == 0`` that a reader can write down, such as a total
+    and its parts in two different tables (``{total: -1, part_1: 1, part_2: 1}``) or the same
+    count shown twice (``{a: 1, b: -1}``). Starting from ``hidden`` (the cells each table
+    already suppresses), cells are added, the smallest visible cell of a relation holding an
+    exposed cell first, inner cells before ``totals`` and non-zero cells before zeros, until no
+    hidden cell is determined by the relations (the test of :func:`suppression_mask`: its unit
+    vector is outside the row space of the relations restricted to the hidden cells). Cells in
+    ``fixed`` are shown whatever happens (e.g. a number printed in the report's header).
+
+    Returns
+    -------
+    set
+        Every key to hide (``hidden`` included).
+
+    Raises
+    ------
+    ValueError
+        When a hidden cell stays determined and every other cell of its relations is fixed.
+
+    Examples
+    --------
+    The total of a table (20) and its parts split over two tables: hiding the 3 alone would
+    let a reader compute 20 - 9 - 8, so the smallest other part goes too.
+
+    >>> values = {"a": 3, "b": 9, "c": 8, "total": 20}
+    >>> sorted(linked_suppression(values, [{"total": -1, "a": 1, "b": 1, "c": 1}], hidden=["a"]))
+    ['a', 'c']
+    """
+    keys = list(values)
+    index = {key: i for i, key in enumerate(keys)}
+    A = np.zeros((len(relations), len(keys)))
+    for i, relation in enumerate(relations):
+        for key, coef in relation.items():
+            A[i, index[key]] += coef
+    value = np.array([float(values[key]) for key in keys])
+    suppressed = np.zeros(len(keys), dtype=bool)
+    for key in hidden:
+        suppressed[index[key]] = True
+    is_total = np.zeros(len(keys), dtype=bool)
+    for key in totals:
+        is_total[index[key]] = True
+    locked = np.zeros(len(keys), dtype=bool)
+    for key in fixed:
+        locked[index[key]] = True
+    none = np.zeros(len(keys), dtype=bool)
+    for _ in range(len(keys) + 1):
+        exposed = _determined(A, suppressed, none)
+        if not exposed:
+            break
+        pick = _pick_linked(A, exposed, suppressed | locked, value, is_total)
+        if pick is None:
+            raise ValueError(
+                f"cell {keys[exposed[0]]!r} stays recoverable: its relations are fixed"
+            )
+        suppressed[pick] = True
+    return {keys[i] for i in np.flatnonzero(suppressed)}
+
+
+def _pick_linked(
+    A: np.ndarray, exposed: list[int], unavailable: np.ndarray, value: np.ndarray, is_total: Any
+) -> int | None:
+    """The visible cell to hide next: in the relation of an exposed cell with the fewest hidden
+    cells, the smallest (inner before totals, non-zero before zero)."""
+    for v in exposed:
+        rows = sorted(
+            np.flatnonzero(A[:, v] != 0), key=lambda i: int(np.sum(unavailable[A[i] != 0]))
+        )
+        for eq in rows:
+            cand = [int(u) for u in np.flatnonzero(A[eq] != 0) if not unavailable[u]]
+            if cand:
+                return min(cand, key=lambda u: (bool(is_total[u]), value[u] == 0, value[u]))
+    return None
