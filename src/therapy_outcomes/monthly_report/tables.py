@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from therapy_outcomes.cohort_report.publish import publish
+from therapy_outcomes.cohort_report.publish import Cell, publish, publish_together
 from therapy_outcomes.monthly_report.caseload import trend_table
 from therapy_outcomes.monthly_report.closed_episodes import closed_outcomes
 from therapy_outcomes.monthly_report.open_alerts import alert_counts, alert_table
@@ -25,6 +25,7 @@ __all__ = [
     "MONTH_RATES",
     "SHORT_HEADINGS",
     "alert_clients",
+    "caseload_relations",
     "closed_episodes",
     "last_twelve_months",
     "month_rows",
@@ -58,10 +59,39 @@ SHORT_HEADINGS = {
 }
 
 
+def caseload_relations(months: pd.DataFrame, name: str = "months") -> list[dict[Cell, float]]:
+    """The identity a reader can use between consecutive months: a client active this month
+    was active last month and not discharged then, or is new this month, so
+    ``active[m] = active[m-1] - discharged[m-1] + new[m]``.
+
+    Examples
+    --------
+    >>> caseload_relations(pd.DataFrame({"month": ["2026-09", "2026-10"]}))[0][("months", 1, "new")]
+    -1.0
+    """
+    out: list[dict[Cell, float]] = []
+    for m in range(1, len(months)):
+        out.append(
+            {
+                (name, m, "active"): 1.0,
+                (name, m - 1, "active"): -1.0,
+                (name, m - 1, "discharged"): 1.0,
+                (name, m, "new"): -1.0,
+            }
+        )
+    return out
+
+
 def _months(ctx: MonthlyContext, months: int) -> pd.DataFrame:
-    return publish(
-        trend_table(ctx, months=months), ctx.min_shown, counts=MONTH_COUNTS, derived=MONTH_RATES
+    """The last twelve months published together (so this month's row is the same in every
+    table), then the last ``months`` of them."""
+    table = publish(
+        trend_table(ctx, months=12), ctx.min_shown, counts=MONTH_COUNTS, derived=MONTH_RATES
     )
+    table = publish_together({"months": table}, caseload_relations(table))["months"]
+    out = table.iloc[-months:].reset_index(drop=True)
+    out.attrs = {}
+    return out
 
 
 def this_month(ctx: MonthlyContext) -> pd.DataFrame:
