@@ -47,8 +47,10 @@ Sources
   rule that binds your organisation.
 
 Limits: only exact recovery through the published sums is prevented. Tight *bounds* (e.g. a
-total of 6 split across two hidden cells) and disclosure across several published tables are
-not checked.
+total of 6 split across two hidden cells) are not checked. Disclosure across the several
+tables of one report is checked by :func:`linked_suppression`, from the relations between
+them that the report states (a total in one table, its parts in another; the same count
+twice).
 """
 
 from __future__ import annotations
