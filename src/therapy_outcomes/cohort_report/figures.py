@@ -151,14 +151,16 @@ def jacobson_bins(pre: pd.Series, post: pd.Series, lo: float, hi: float, min_cel
 
     edges = np.linspace(lo, hi + 1e-9, 8)
     counts, _, _ = np.histogram2d(post.astype(float), pre.astype(float), bins=[edges, edges])
+    # a cell is a (row, column) square; the pairs total is the cell (-1, -1)
+    pairs = (-1, -1)
     cells = {(i, j): float(counts[i, j]) for i in range(7) for j in range(7)}
     small = [c for c, v in cells.items() if 0 < v < min_cell]
-    total = {**{c: 1.0 for c in cells}, "pairs": -1.0}
+    total: dict[tuple[int, int], float] = {**{c: 1.0 for c in cells}, pairs: -1.0}
     hidden = linked_suppression(
-        {**cells, "pairs": float(counts.sum())}, [total], hidden=small, fixed=["pairs"]
+        {**cells, pairs: float(counts.sum())}, [total], hidden=small, fixed=[pairs]
     )
     shown = counts.astype(float)
-    for c in hidden:
+    for c in hidden - {pairs}:
         shown[c] = np.nan
     return edges, shown
 

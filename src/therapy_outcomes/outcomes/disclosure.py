@@ -56,7 +56,7 @@ twice).
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -66,6 +66,7 @@ __all__ = ["linked_suppression", "suppress_small_cells", "suppression_mask"]
 # derived column -> the columns it is computed from; the keys are any labels (a Mapping is
 # invariant in its key type, so Hashable keys would refuse a dict[str, list[str]])
 _Derived = Mapping[Any, Sequence[Hashable]]
+_K = TypeVar("_K", bound=Hashable)  # the key of a cell in linked_suppression
 
 
 def _default_count_columns(table: pd.DataFrame, derived: _Derived | None) -> list[Hashable]:
@@ -386,13 +387,13 @@ def suppress_small_cells(
 
 
 def linked_suppression(
-    values: Mapping[Hashable, float],
-    relations: Sequence[Mapping[Hashable, float]],
+    values: Mapping[_K, float],
+    relations: Sequence[Mapping[_K, float]],
     *,
-    hidden: Sequence[Hashable] = (),
-    totals: Sequence[Hashable] = (),
-    fixed: Sequence[Hashable] = (),
-) -> set[Hashable]:
+    hidden: Sequence[_K] = (),
+    totals: Sequence[_K] = (),
+    fixed: Sequence[_K] = (),
+) -> set[_K]:
     """Secondary suppression across the tables of one report.
 
     ``values`` holds every published count of the report under a key of the caller's choosing
