@@ -121,6 +121,15 @@ def research(
         Literal["csv", "parquet"], typer.Option("--format", help="csv or parquet.")
     ] = "csv",
     k: Annotated[int, typer.Option("--k", min=2, help="Smallest allowed cell.")] = 5,
+    l: Annotated[  # noqa: E741
+        int,
+        typer.Option("--l", min=1, help="Fewest outcome categories per cell (1: no l-diversity)."),
+    ] = 2,
+    intervals: Annotated[
+        Literal["weeks", "days"],
+        typer.Option("--intervals", help="weeks (rounded) or days (exact, outside the model)."),
+    ] = "weeks",
+    items: Annotated[bool, typer.Option("--items", help="Also export item answers.")] = False,
     dates: Annotated[
         Literal["shift", "month"], typer.Option("--dates", help="shift (per client) or month.")
     ] = "shift",
@@ -133,14 +142,16 @@ def research(
         typer.Option(
             "--quasi-identifiers", help="Comma-separated client columns checked for small cells."
         ),
-    ] = "site,sex,age_band",
+    ] = "site,therapist_id,sex,age_band,problem,modality,end_reason,episode_length_band",
     as_of: AsOf = None,
     instruments: Instruments = None,
 ) -> None:
     """Write a de-identified copy of a dataset for sharing with researchers.
 
-    Keyed pseudonyms, shifted dates, no free text, age bands, small cells
-    generalised. The key is never written.
+    Keyed pseudonyms, shifted dates with weekly intervals, no free text (problem
+    and modality as documented categories), totals and bands, age bands, every
+    quasi-identifier k-anonymous with l outcome categories. The key is never
+    written. The privacy model: docs/privacy.md.
 
     Examples:
     therapy-outcomes export research --data clinic --out share --key-file key.txt
@@ -155,7 +166,8 @@ def research(
     if not qis:
         raise ParameterError("--quasi-identifiers is empty: name at least one client column")
     ds = load(data, as_of=as_of, instruments=instruments)
-    known = set(ds.clients.columns) | ({"age_band"} if "birth_year" in ds.clients else set())
+    known = set(ds.clients.columns) | {"episode_length_band"}
+    known |= {"age_band"} if "birth_year" in ds.clients else set()
     unknown = [q for q in qis if q not in known]
     if unknown:
         raise ParameterError(
@@ -168,8 +180,11 @@ def research(
         key,
         fmt=fmt,
         k=k,
+        l=l,
         dates=dates,
+        intervals=intervals,
         keep=tuple(keep or ()),
+        items=items,
         quasi_identifiers=qis,
     )
     rows = pd.DataFrame({"rows": result.rows}).rename_axis("table")
@@ -185,7 +200,8 @@ def research(
         )
     console.print(
         f"Every combination of quasi-identifiers has at least {result.k} clients "
-        f"(smallest {result.smallest_cell}); details in {out / 'disclosure_report.csv'}."
+        f"(smallest {result.smallest_cell}); {result.generalised} clients generalised, "
+        f"{result.suppressed} suppressed; details in {out / 'disclosure_report.csv'}."
         " The key was not written."
     )
     if ds.n_rejected:

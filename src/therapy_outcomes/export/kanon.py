@@ -23,6 +23,7 @@ suppression. *Int J Uncertainty, Fuzziness and Knowledge-Based Systems* 10(5), 5
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,8 +46,52 @@ AGE_LEVELS: tuple[tuple[tuple[int, str], ...], ...] = (
     ((0, "<35"), (35, "35+")),
     ((0, "any"),),
 )
-TOP = {"sex": "unknown", "age_band": "any"}
 OTHER = "other"
+MISSING = "(missing)"
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """How one quasi-identifier is generalised, level by level.
+
+    A categorical quasi-identifier goes from its values (level 0) through each mapping of
+    ``groups`` (values to broader groups), then, when ``rare``, merges the values shared by
+    fewer than ``k`` clients into ``top``, and at its last level sets every value to ``top``.
+    A banded one (``bands``) is recomputed from numbers (ages, weeks) at each level of
+    ``bands``, the last of which is the top; without the numbers it goes straight to ``top``.
+    A missing value stays missing (a value of its own) until it is suppressed.
+    """
+
+    top: str = OTHER
+    groups: tuple[Mapping[str, str], ...] = ()
+    rare: bool = True
+    bands: tuple[tuple[tuple[float, str], ...], ...] = ()
+
+    def max_level(self, has_numbers: bool) -> int:
+        """The top level's number."""
+        if self.bands:
+            return len(self.bands) - 1 if has_numbers else 1
+        return len(self.groups) + int(self.rare) + 1
+
+
+SEX = Hierarchy(top="unknown", groups=({"other": "unknown"},), rare=False)
+AGE = Hierarchy(top="any", bands=AGE_LEVELS)
+DEFAULT_HIERARCHIES = {"sex": SEX, "age_band": AGE}
+
+
+def band(values: pd.Series, bounds: tuple[tuple[float, str], ...]) -> pd.Series:
+    """The label of each number's band (``bounds``: lower bounds and labels, ascending).
+
+    Examples
+    --------
+    >>> band(pd.Series([0, 3, 9, None]), ((0, "0"), (1, "1-8"), (9, "9+"))).tolist()
+    ['0', '1-8', '9+', <NA>]
+    """
+    numbers = pd.to_numeric(values, errors="coerce")
+    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    for low, label in bounds:
+        out[numbers >= low] = label
+    return out
 
 
 def age_band(age: pd.Series, level: int = 0) -> pd.Series:
@@ -59,12 +104,7 @@ def age_band(age: pd.Series, level: int = 0) -> pd.Series:
     >>> age_band(pd.Series([30]), level=1).tolist()
     ['18-34']
     """
-    bounds = AGE_LEVELS[level]
-    values = pd.to_numeric(age, errors="coerce")
-    out = pd.Series(pd.NA, index=age.index, dtype="string")
-    for low, label in bounds:
-        out[values >= low] = label
-    return out
+    return band(age, AGE_LEVELS[level])
 
 
 @dataclass
@@ -76,11 +116,21 @@ class Generalisation:
     frame : pandas.DataFrame
         The generalised quasi-identifiers (same index as the input).
     steps : pandas.DataFrame
-        What was done: step, quasi_identifier, action, clients_changed.
+        What was done and why: step, quasi_identifier, action, clients_changed.
     k : int
         The k asked for.
     smallest_cell : int
         The smallest combination's size after generalisation.
+    levels : dict
+        The level each quasi-identifier reached.
+    l : int
+        The l asked for (1: no l-diversity).
+    smallest_diversity : int or None
+        Fewest distinct sensitive values in a combination holding any (None without them).
+    generalised : int
+        Clients with at least one quasi-identifier changed.
+    suppressed : int
+        Clients whose quasi-identifiers were all set to the top level by suppression.
     """
 
     frame: pd.DataFrame
@@ -88,116 +138,195 @@ class Generalisation:
     k: int
     smallest_cell: int
     levels: dict[str, int] = field(default_factory=dict)
+    l: int = 1  # noqa: E741 (the l of l-diversity)
+    smallest_diversity: int | None = None
+    generalised: int = 0
+    suppressed: int = 0
+
+
+def _groups(frame: pd.DataFrame, qis: list[str]) -> pd.Series:
+    """A group number per row: rows with the same combination (missing is a value) share it."""
+    keys = frame[qis].astype("string").fillna(MISSING)
+    return keys.groupby(qis, dropna=False).ngroup()
 
 
 def _cells(frame: pd.DataFrame, qis: list[str]) -> pd.Series:
     """Size of each row's combination of quasi-identifiers (missing values are a value)."""
-    keys = frame[qis].astype("string").fillna("(missing)")
-    return keys.groupby(qis, dropna=False)[qis[0]].transform("size")
+    groups = _groups(frame, qis)
+    return groups.map(groups.value_counts())
 
 
-def _generalise_one(
-    frame: pd.DataFrame, qi: str, level: int, ages: pd.Series | None, k: int
-) -> tuple[pd.Series, str]:
-    col = frame[qi]
-    if qi == "age_band" and ages is not None:
-        new = age_band(ages, level)
-        labels = ", ".join(label for _, label in AGE_LEVELS[level])
-        return new.where(col.notna() | new.isna(), col), f"age bands widened to {labels}"
-    if qi == "sex":
-        if level == 1:
-            return col.where(col.isin(["female", "male"]) | col.isna(), "unknown"), (
-                "other and unknown merged into unknown"
-            )
-        return col.where(col.isna(), "unknown"), "all set to unknown"
-    if level == 1:
-        counts = col.value_counts()
-        rare = counts[counts < k].index
-        return col.where(~col.isin(rare), OTHER), (
-            f"{len(rare)} value(s) shared by fewer than {k} clients merged into '{OTHER}'"
+def _diversity(frame: pd.DataFrame, qis: list[str], sensitive: pd.Series) -> pd.Series:
+    """Distinct sensitive values in each row's combination; NA where the cell holds none."""
+    groups = _groups(frame, qis)
+    values = sensitive.reindex(frame.index)
+    distinct = values.groupby(groups).nunique()
+    counted = values.groupby(groups).count()
+    return groups.map(distinct.where(counted > 0))
+
+
+def _bad(
+    frame: pd.DataFrame,
+    qis: list[str],
+    k: int,
+    sensitive: pd.Series | None,
+    l: int,  # noqa: E741
+) -> tuple[pd.Series, pd.Series]:
+    """Rows in cells smaller than ``k``, and rows in cells with fewer than ``l`` outcomes."""
+    small = _cells(frame, qis) < k
+    if sensitive is None or l < 2:
+        return small, pd.Series(False, index=frame.index)
+    return small, (_diversity(frame, qis, sensitive) < l).fillna(False).astype(bool)
+
+
+class _State:
+    """The generalisation in progress: levels, links and how to recompute a column."""
+
+    def __init__(
+        self,
+        original: pd.DataFrame,
+        hierarchies: Mapping[str, Hierarchy],
+        numbers: Mapping[str, pd.Series],
+        links: Mapping[str, Sequence[str]],
+        k: int,
+    ) -> None:
+        self.original = original
+        self.hier = {q: hierarchies.get(q, Hierarchy()) for q in original.columns}
+        self.numbers = numbers
+        self.links = {
+            p: [c for c in cs if c in original] for p, cs in links.items() if p in original
+        }
+        self.k = k
+
+    def max_level(self, qi: str) -> int:
+        return self.hier[qi].max_level(qi in self.numbers)
+
+    def column(self, qi: str, level: int) -> tuple[pd.Series, str]:
+        """The column ``qi`` at ``level`` (from the original values) and what that did."""
+        h, base = self.hier[qi], self.original[qi]
+        if h.bands and qi in self.numbers and level < len(h.bands):
+            new = band(self.numbers[qi], h.bands[level])
+            labels = ", ".join(label for _, label in h.bands[level])
+            return new.where(new.notna(), base), f"bands widened to {labels}"
+        if h.bands or level == self.max_level(qi):
+            return base.where(base.isna(), h.top), f"all set to '{h.top}'"
+        new = base
+        for mapping in h.groups[:level]:
+            new = new.map(lambda v, m=mapping: m.get(v, v) if isinstance(v, str) else v)
+        new = new.astype("string")
+        if level <= len(h.groups):
+            return new, "grouped into " + ", ".join(sorted(set(new.dropna())))
+        counts = new.value_counts()
+        rare = counts[counts < self.k].index
+        return new.where(~new.isin(rare), h.top), (
+            f"{len(rare)} value(s) shared by fewer than {self.k} clients merged into '{h.top}'"
         )
-    return col.where(col.isna(), OTHER), f"all set to '{OTHER}'"
+
+    def apply(self, out: pd.DataFrame, qi: str, new: pd.Series) -> pd.DataFrame:
+        """``out`` with ``qi`` replaced, and the linked columns of every changed row at top."""
+        trial = out.copy()
+        trial[qi] = new
+        for parent, children in self.links.items():
+            changed = trial[parent].astype("string").fillna(MISSING) != self.original[
+                parent
+            ].astype("string").fillna(MISSING)
+            for child in children:
+                trial.loc[changed, child] = self.hier[child].top
+        return trial
 
 
-def _suppress(out: pd.DataFrame, qis: list[str], small: pd.Series, k: int) -> pd.DataFrame | None:
-    """Set the quasi-identifiers of clients in small cells to their top level.
+def _reason(small: pd.Series, undiverse: pd.Series, k: int, l: int) -> str:  # noqa: E741
+    parts = [f"{int(small.sum())} clients in cells smaller than {k}"]
+    if undiverse.any():
+        parts.append(f"{int(undiverse.sum())} in cells with fewer than {l} outcome categories")
+    return " and ".join(parts)
 
-    When the resulting all-top cell would hold fewer than ``k`` clients, clients from the
-    largest cells (those that stay at ``k`` or more) are suppressed with them. ``None`` when
-    that is not possible.
+
+def _suppress(
+    out: pd.DataFrame,
+    qis: list[str],
+    bad: pd.Series,
+    tops: dict[str, str],
+    k: int,
+    sensitive: pd.Series | None,
+    l: int,  # noqa: E741
+) -> pd.DataFrame | None:
+    """Set the quasi-identifiers of clients in bad cells to their top level.
+
+    When the resulting all-top cell would hold fewer than ``k`` clients (or fewer than ``l``
+    outcome categories), clients from the largest cells are suppressed with them, preferring
+    ones that add an outcome category. ``None`` when the result is still not safe.
     """
-    top = {q: TOP.get(q, OTHER) for q in qis}
     trial = out.copy()
     for q in qis:
-        trial.loc[small, q] = top[q]
-    is_top = pd.Series(True, index=trial.index)
-    for q in qis:
-        is_top &= trial[q].astype("string") == top[q]
-    need = k - int(is_top.sum())
-    if need > 0:
-        sizes = _cells(trial, qis)
-        donors = sizes[~is_top & (sizes > k)].sort_values(ascending=False, kind="stable")
-        keys = trial[qis].astype("string").fillna("(missing)").agg("|".join, axis=1)
-        taken: list = []
-        for key in dict.fromkeys(keys[donors.index]):
-            rows = keys.index[keys == key]
-            spare = len(rows) - k
-            take = list(rows[: max(0, min(spare, need - len(taken)))])
-            taken.extend(take)
-            if len(taken) >= need:
-                break
-        if len(taken) < need:
-            return None
+        trial.loc[bad, q] = tops[q]
+    for _ in range(k + l + 1):
+        is_top = pd.Series(True, index=trial.index)
         for q in qis:
-            trial.loc[taken, q] = top[q]
-    return trial if (_cells(trial, qis) >= k).all() else None
-
-
-def _next_level(qi: str, level: int, ages: pd.Series | None) -> int:
-    return _max_level(qi) if qi == "age_band" and ages is None else level + 1
+            is_top &= trial[q].astype("string").fillna(MISSING) == tops[q]
+        values = sensitive.reindex(trial.index) if sensitive is not None and l > 1 else None
+        present = set(values[is_top].dropna()) if values is not None else set()
+        diverse = values is None or not present or len(present) >= l
+        if int(is_top.sum()) >= k and diverse:
+            break
+        sizes = _cells(trial, qis)
+        donors = pd.DataFrame({"size": sizes, "new": False})[~is_top & (sizes > k)]
+        if values is not None and int(is_top.sum()) >= k:
+            donors["new"] = values.reindex(donors.index).notna() & ~values.reindex(
+                donors.index
+            ).isin(present)
+            donors = donors[donors["new"]]
+        if donors.empty:
+            return None
+        take = donors.sort_values(["new", "size"], ascending=False, kind="stable").index[0]
+        for q in qis:
+            trial.loc[take, q] = tops[q]
+    small, undiverse = _bad(trial, qis, k, sensitive, l)
+    return None if (small | undiverse).any() else trial
 
 
 def _best_step(
+    state: _State,
     out: pd.DataFrame,
     qis: list[str],
     open_qis: list[str],
     levels: dict[str, int],
-    ages: pd.Series | None,
-    k: int,
+    sensitive: pd.Series | None,
+    l: int,  # noqa: E741
     limit: int,
-) -> tuple[str, int, pd.Series, str, int]:
-    """The next generalisation: ``(qi, level, new column, action, clients changed)``.
+) -> tuple[str, int, pd.DataFrame, str, int]:
+    """The next generalisation: ``(qi, level, new frame, action, clients changed)``.
 
     If some generalisation (of one quasi-identifier, to any higher level) leaves at most
-    ``limit`` clients in small cells, the one changing the fewest clients is taken; otherwise
-    one level of the quasi-identifier that removes most clients from small cells per client
-    changed.
+    ``limit`` clients in bad cells, the one changing the fewest clients is taken; otherwise
+    the lowest level that changes anything of the quasi-identifier that removes most clients
+    from bad cells per client changed.
     """
-    before = int((_cells(out, qis) < k).sum())
+    k = state.k
+    before = int(np.logical_or(*_bad(out, qis, k, sensitive, l)).sum())
     finishing, stepping = [], []
     for qi in open_qis:
-        level = levels[qi]
-        while level < _max_level(qi):
-            level = _next_level(qi, level, ages)
-            new, action = _generalise_one(out, qi, level, ages, k)
+        for level in range(levels[qi] + 1, state.max_level(qi) + 1):
+            new, action = state.column(qi, level)
+            trial = state.apply(out, qi, new)
             changed = int(
-                (new.astype("string").fillna("") != out[qi].astype("string").fillna("")).sum()
+                (trial.astype("string").fillna("") != out.astype("string").fillna(""))
+                .any(axis=1)
+                .sum()
             )
-            trial = out.copy()
-            trial[qi] = new
-            small = int((_cells(trial, qis) < k).sum())
-            option = (qi, level, new, action, changed)
-            if small <= limit:
+            bad = int(np.logical_or(*_bad(trial, qis, k, sensitive, l)).sum())
+            option = (qi, level, trial, action, changed)
+            if bad <= limit:
                 finishing.append(((changed, qis.index(qi)), option))
-            if level == _next_level(qi, levels[qi], ages):
-                gain = (before - small) / max(changed, 1)
+            if changed and not any(o[1][0] == qi for o in stepping):
+                gain = (before - bad) / changed  # the lowest level that changes anything
                 stepping.append(((-gain, changed, qis.index(qi)), option))
     pool = finishing or stepping
+    if not pool:  # nothing left changes a client: close the first open quasi-identifier
+        qi, level = open_qis[0], state.max_level(open_qis[0])
+        new, action = state.column(qi, level)
+        return qi, level, state.apply(out, qi, new), action, 0
     return min(pool, key=lambda item: item[0])[1]
-
-
-def _max_level(qi: str) -> int:
-    return len(AGE_LEVELS) - 1 if qi == "age_band" else 2
 
 
 def generalise(
@@ -207,6 +336,11 @@ def generalise(
     *,
     ages: pd.Series | None = None,
     suppress: float = 0.05,
+    numbers: Mapping[str, pd.Series] | None = None,
+    hierarchies: Mapping[str, Hierarchy] | None = None,
+    links: Mapping[str, Sequence[str]] | None = None,
+    sensitive: pd.Series | None = None,
+    l: int = 1,  # noqa: E741
 ) -> Generalisation:
     """Generalise quasi-identifiers until every combination has at least ``k`` clients.
 
@@ -225,6 +359,18 @@ def generalise(
     suppress : float
         Share of clients (at least ``k`` clients) whose quasi-identifiers may all be set to
         their top level instead of generalising everyone further.
+    numbers : mapping, optional
+        Numbers behind other banded quasi-identifiers (e.g. weeks of an episode length band).
+    hierarchies : mapping, optional
+        :class:`Hierarchy` per quasi-identifier (default: sex and age band as documented,
+        others: rare values to ``other``, then all).
+    links : mapping, optional
+        ``{parent: [children]}``: a row whose ``parent`` is generalised has its ``children``
+        set to their top too (a therapist with the site, so the site cannot be recovered).
+    sensitive : pandas.Series, optional
+        An outcome per client (same index; missing where it does not apply) for l-diversity.
+    l : int
+        Every combination holding outcomes must hold at least ``l`` distinct ones.
 
     Returns
     -------
@@ -233,7 +379,7 @@ def generalise(
     Raises
     ------
     ParameterError
-        When ``k`` is below 2 or there are fewer than ``k`` clients.
+        When ``k`` is below 2, ``l`` below 1 or there are fewer than ``k`` clients.
 
     Examples
     --------
@@ -247,6 +393,8 @@ def generalise(
     """
     if k < 2:
         raise ParameterError(f"k must be at least 2, got {k}")
+    if l < 1:
+        raise ParameterError(f"l must be at least 1, got {l}")
     if len(frame) < k:
         raise ParameterError(
             f"only {len(frame)} clients: cannot share every combination of "
@@ -254,55 +402,70 @@ def generalise(
         )
     qis = [q for q in quasi_identifiers if q in frame.columns and frame[q].notna().any()]
     out = frame[qis].copy()
+    nums = dict(numbers or {}) | ({"age_band": ages} if ages is not None else {})
+    state = _State(
+        out.copy(),
+        DEFAULT_HIERARCHIES | dict(hierarchies or {}),
+        {q: v for q, v in nums.items() if q in qis},
+        links or {},
+        k,
+    )
     levels = dict.fromkeys(qis, 0)
     steps: list[dict] = []
     if not qis:
-        return Generalisation(out, pd.DataFrame(steps), k, len(frame), levels)
+        return Generalisation(out, pd.DataFrame(steps), k, len(frame), levels, l)
+    tops = {q: state.hier[q].top for q in qis}
     limit = max(k, int(np.ceil(suppress * len(out))))
+    suppressed = pd.Series(False, index=out.index)
     while True:
-        sizes = _cells(out, qis)
-        small = sizes < k
-        if not small.any():
+        small, undiverse = _bad(out, qis, k, sensitive, l)
+        bad = small | undiverse
+        if not bad.any():
             break
-        if small.sum() <= limit:
-            trial = _suppress(out, qis, small, k)
+        if bad.sum() <= limit or all(levels[q] >= state.max_level(q) for q in qis):
+            trial = _suppress(out, qis, bad, tops, k, sensitive, l)
             if trial is not None:
+                changed = trial.astype("string").fillna("") != out.astype("string").fillna("")
+                suppressed = changed.any(axis=1)
                 steps.append(
                     {
                         "step": len(steps) + 1,
                         "quasi_identifier": ", ".join(qis),
-                        "action": f"{int(small.sum())} clients in cells smaller than "
-                        f"{k}: every quasi-identifier set to its top level",
-                        "clients_changed": int(
-                            (trial.astype("string").fillna("") != out.astype("string").fillna(""))
-                            .any(axis=1)
-                            .sum()
-                        ),
+                        "action": f"{_reason(small, undiverse, k, l)}: every "
+                        "quasi-identifier set to its top level",
+                        "clients_changed": int(suppressed.sum()),
                     }
                 )
                 out = trial
                 break
-        open_qis = [q for q in qis if levels[q] < _max_level(q)]
+        open_qis = [q for q in qis if levels[q] < state.max_level(q)]
         if not open_qis:
             break
-        qi, level, new, action, changed = _best_step(out, qis, open_qis, levels, ages, k, limit)
+        qi, level, trial, action, changed = _best_step(
+            state, out, qis, open_qis, levels, sensitive, l, limit
+        )
         levels[qi] = level
-        out[qi] = new
         steps.append(
             {
                 "step": len(steps) + 1,
                 "quasi_identifier": qi,
-                "action": action,
+                "action": f"{action} ({_reason(small, undiverse, k, l)})",
                 "clients_changed": changed,
             }
         )
-    smallest = int(_cells(out, qis).min())
+        out = trial
+    diversity = _diversity(out, qis, sensitive) if sensitive is not None else None
+    generalised = out.astype("string").fillna("") != frame[qis].astype("string").fillna("")
     return Generalisation(
         out,
         pd.DataFrame(steps, columns=["step", "quasi_identifier", "action", "clients_changed"]),
         k,
-        smallest,
+        int(_cells(out, qis).min()),
         levels,
+        l,
+        None if diversity is None or diversity.isna().all() else int(diversity.min()),
+        int(generalised.any(axis=1).sum()),
+        int(suppressed.sum()),
     )
 
 

@@ -7,22 +7,29 @@ What is done to the accepted rows of a loaded dataset:
   (``P`` clients, ``T`` therapists, ``S``, ``G``, ``A``, ``H``, ``E``). The same key gives the
   same pseudonyms in every export, so exports can be linked by whoever holds the key, and by
   nobody else. The key is read from a file or the environment and is never written out.
-- **Dates** are shifted back by a per-client number of days (1 to ``max_shift_days``, derived
-  from the key, the same for every date of the client, so intervals within a client are kept
-  exactly and every date is earlier than the real one), or, with ``dates="month"``, shifted so
-  that the client's referral falls on the first of its month (the referral is coarsened to the
-  month, other dates keep their distance from it; no key involved). Coarsening every date to
-  its month independently would merge a client's weekly questionnaires into duplicates and
-  break the within-client intervals the analyses need.
+- **Dates** are moved per client (:mod:`~therapy_outcomes.export.dates`): with
+  ``dates="shift"`` back by the span of the data plus a week plus a keyed 1 to
+  ``max_shift_days`` days (every exported date is earlier than every input date), with
+  ``dates="month"`` so that the referral falls on the first of its month; intervals from the
+  referral are rounded to whole weeks (``intervals="days"`` keeps them exactly, outside the
+  privacy model).
 - **Free text** (``goals.statement``, ``unit``, ``values``, ``strengths``, ``homework.task``,
   ``events.description``) is dropped unless named in ``keep``: required text columns are set to
   ``[removed]`` so the export still loads; undeclared columns are dropped too.
+  ``clients.problem`` and ``clients.modality`` become a documented category, ``goals.measure``
+  an instrument code, ``GAS``, ``GBO`` or ``count`` (:mod:`~therapy_outcomes.export.categories`;
+  anything unlisted becomes ``other``, never copied).
+- **Scores**: every administration carries its ``total`` and ``band``; item answers only with
+  ``items=True`` (and for administrations that could not be scored, which have no total).
 - **Ages**: ``birth_year`` becomes ``age_band`` (age at referral).
-- **Small cells**: the quasi-identifiers (by default site, sex and age band, the attributes
-  an outsider may know; add ``problem`` or ``modality`` when they may be known too) are
-  generalised until every combination occurs for at least ``k`` clients
-  (:mod:`~therapy_outcomes.export.kanon`); what was generalised is reported.
+- **Small cells**: every quasi-identifier exported (site, therapist pseudonym, sex, age band,
+  problem category, modality, end reason, episode length band) is generalised, then
+  suppressed, until every combination occurs for at least ``k`` clients and holds at least
+  ``l`` outcome categories where they apply (:mod:`~therapy_outcomes.export.anonymity`); a
+  session's therapist is the client's as exported. What was done and why is reported.
 - **Row order** is by pseudonym, so the order of the source (often by referral) does not leak.
+
+The privacy model, its assumptions and its limits are stated in ``docs/privacy.md``.
 
 The export is a dataset folder (CSV or Parquet) that :func:`therapy_outcomes.load` reads, plus
 ``disclosure_report.csv`` (the generalisation steps and final cell sizes) and ``README.txt``
@@ -41,12 +48,26 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 from therapy_outcomes.errors import ParameterError
-from therapy_outcomes.export.kanon import Generalisation, age_band, cell_sizes, generalise
+from therapy_outcomes.export.anonymity import QUASI_IDENTIFIERS, anonymise, outcome_categories
+from therapy_outcomes.export.categories import measure_code
+from therapy_outcomes.export.dates import client_offsets, date_offset, shift_dates, span_days
+from therapy_outcomes.export.kanon import cell_sizes
+from therapy_outcomes.export.research_report import disclosure_report, write_readme
 from therapy_outcomes.export.tables_out import dataset_tables, write_table
 from therapy_outcomes.loading.tables import spec
 
 if TYPE_CHECKING:
     from therapy_outcomes.loading.dataset import Dataset
+
+__all__ = [
+    "KEY_ENV",
+    "QUASI_IDENTIFIERS",
+    "ResearchExport",
+    "date_offset",
+    "export_research",
+    "pseudonym",
+    "read_key",
+]
 
 KEY_ENV = "THERAPY_OUTCOMES_RESEARCH_KEY"
 MIN_KEY_BYTES = 16
@@ -56,7 +77,6 @@ FREE_TEXT = {
     "homework": ("task",),
     "events": ("description",),
 }
-QUASI_IDENTIFIERS = ("site", "sex", "age_band")
 #: Pseudonym prefix and hash domain of each ID kind, and the columns holding it.
 ID_KINDS = {
     "client": ("P", ("client_id",)),
@@ -67,6 +87,8 @@ ID_KINDS = {
     "homework": ("H", ("homework_id",)),
     "event": ("E", ("event_id",)),
 }
+#: Values written as they are, not pseudonymised (a therapist generalised away).
+UNCHANGED = {"other"}
 
 
 def read_key(key_file: str | Path | None = None, *, env: str = KEY_ENV) -> bytes:
@@ -118,27 +140,25 @@ def pseudonym(key: bytes, kind: str, value: str) -> str:
     return prefix + digest[:16]
 
 
-def date_offset(key: bytes, client_id: str, max_days: int) -> int:
-    """Days to subtract from every date of a client: 1 .. ``max_days``, derived from the key.
-
-    Examples
-    --------
-    >>> 1 <= date_offset(b"k" * 16, "C0042", 365) <= 365
-    True
-    """
-    digest = hmac.new(key, f"date-shift:{client_id}".encode(), hashlib.sha256).digest()
-    return 1 + int.from_bytes(digest[:8], "big") % max_days
-
-
 @dataclass
 class ResearchExport:
-    """What :func:`export_research` wrote."""
+    """What :func:`export_research` wrote.
+
+    ``smallest_cell`` is the smallest group of clients sharing one combination of the
+    exported quasi-identifiers; ``smallest_diversity`` the fewest outcome categories in such a
+    group (None when no outcome applies); ``generalised`` and ``suppressed`` count clients.
+    """
 
     folder: Path
     rows: dict[str, int]
     report: pd.DataFrame
     k: int
     smallest_cell: int
+    l: int = 1  # noqa: E741
+    smallest_diversity: int | None = None
+    generalised: int = 0
+    suppressed: int = 0
+    quasi_identifiers: tuple[str, ...] = ()
 
 
 def _pseudonymise(frame: pd.DataFrame, key: bytes) -> pd.DataFrame:
@@ -147,30 +167,20 @@ def _pseudonymise(frame: pd.DataFrame, key: bytes) -> pd.DataFrame:
         for col in columns:
             if col in out:
                 values = out[col]
-                mapped = {v: pseudonym(key, kind, str(v)) for v in values.dropna().unique()}
+                mapped = {
+                    v: v if kind == "therapist" and v in UNCHANGED else pseudonym(key, kind, str(v))
+                    for v in values.dropna().unique()
+                }
                 out[col] = values.map(mapped).astype("string")
-    return out
-
-
-def _shift_dates(frame: pd.DataFrame, name: str, offsets: pd.Series) -> pd.DataFrame:
-    out = frame.copy()
-    date_cols = [c.name for c in spec(name).columns if c.kind == "date" and c.name in out]
-    if name == "administrations":
-        date_cols = ["administered_on"]
-    # a table without client_id (none, once loaded) loses its dates rather than keep them unshifted
-    unknown = pd.Series(float("nan"), index=out.index)
-    days = out["client_id"].map(offsets) if "client_id" in out else unknown
-    for col in date_cols:
-        out[col] = pd.to_datetime(out[col]) - pd.to_timedelta(days, unit="D")
     return out
 
 
 def _drop_text(name: str, frame: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
     declared = set(spec(name).names)
     if name == "administrations":
-        declared |= {c for c in frame.columns if c.startswith("item_")}
+        declared |= {c for c in frame.columns if c.startswith("item_")} | {"band"}
     if name == "clients":
-        declared = (declared - {"birth_year"}) | {"age_band"}
+        declared = (declared - {"birth_year"}) | set(QUASI_IDENTIFIERS)
     out = frame[[c for c in frame.columns if c in declared or c in keep]].copy()
     for col in FREE_TEXT.get(name, ()):
         if col not in out or col in keep:
@@ -182,16 +192,22 @@ def _drop_text(name: str, frame: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
     return out
 
 
-def _clients(clients: pd.DataFrame, qis: list[str], k: int) -> tuple[pd.DataFrame, Generalisation]:
-    out = clients.copy()
-    ages = None
-    if "birth_year" in out:
-        ages = pd.to_datetime(out["referred_on"]).dt.year - pd.to_numeric(out["birth_year"])
-        out["age_band"] = age_band(ages)
-    gen = generalise(out, qis, k, ages=ages)
-    for col in gen.frame.columns:
-        out[col] = gen.frame[col].astype("string")
-    return out, gen
+def _administrations(ds: Dataset, items: bool) -> pd.DataFrame:
+    """One row per administration with its total and band; item answers when asked (and for
+    administrations without a total, which would not load otherwise)."""
+    scores = ds.scores.set_index("administration_id")
+    head = ds.administrations.drop(columns=["total"], errors="ignore")
+    head = head.assign(
+        total=head["administration_id"].map(scores["total"]),
+        band=head["administration_id"].map(scores["band"]).astype("string"),
+    )
+    answers = ds.responses.pivot_table(
+        index="administration_id", columns="item", values="value", aggfunc="first"
+    )
+    answers.columns = [f"item_{int(c)}" for c in answers.columns]
+    if not items:
+        answers = answers[answers.index.isin(head["administration_id"][head["total"].isna()])]
+    return head.merge(answers, left_on="administration_id", right_index=True, how="left")
 
 
 def export_research(
@@ -201,9 +217,12 @@ def export_research(
     *,
     fmt: Literal["csv", "parquet"] = "csv",
     k: int = 5,
+    l: int = 2,  # noqa: E741
     dates: Literal["shift", "month"] = "shift",
+    intervals: Literal["weeks", "days"] = "weeks",
     max_shift_days: int = 365,
     keep: tuple[str, ...] = (),
+    items: bool = False,
     quasi_identifiers: tuple[str, ...] = QUASI_IDENTIFIERS,
 ) -> ResearchExport:
     """Write a de-identified copy of a loaded dataset (see the module notes).
@@ -220,15 +239,22 @@ def export_research(
         File format.
     k : int
         Every combination of quasi-identifiers must occur for at least ``k`` clients.
+    l : int
+        Every combination holding outcome categories must hold at least ``l`` distinct ones
+        (1: no l-diversity).
     dates : {"shift", "month"}
-        Shift each client's dates back by a keyed number of days, or so that the referral
-        falls on the first of its month.
+        Move each client's dates back by the span of the data plus a keyed number of days, or
+        so that the referral falls on the first of its month.
+    intervals : {"weeks", "days"}
+        Round intervals from the referral to whole weeks, or keep them (outside the model).
     max_shift_days : int
-        Largest shift.
+        Largest keyed part of the shift.
     keep : tuple of str
-        Free-text or undeclared columns to keep (e.g. ``("statement",)``).
+        Free-text or undeclared columns to keep (e.g. ``("statement",)``); outside the model.
+    items : bool
+        Also export item answers.
     quasi_identifiers : tuple of str
-        Client columns checked for small cells.
+        Client columns checked for small cells; a standard one left out is withheld.
 
     Returns
     -------
@@ -250,23 +276,38 @@ def export_research(
         raise ParameterError(f"format must be csv or parquet, got {fmt!r}")
     if dates not in ("shift", "month"):
         raise ParameterError(f"dates must be shift or month, got {dates!r}")
+    if intervals not in ("weeks", "days"):
+        raise ParameterError(f"intervals must be weeks or days, got {intervals!r}")
     if max_shift_days < 1:
         raise ParameterError("max_shift_days must be at least 1")
     tables = dataset_tables(ds)
-    clients, gen = _clients(tables["clients"], list(quasi_identifiers), k)
-    tables["clients"] = clients
-    ids = tables["clients"]["client_id"]
-    if dates == "month":
-        offsets = pd.Series(
-            pd.to_datetime(tables["clients"]["referred_on"]).dt.day.to_numpy() - 1, index=ids
-        )
-    else:
-        offsets = pd.Series([date_offset(key, str(c), max_shift_days) for c in ids], index=ids)
+    tables["administrations"] = _administrations(ds, items)
+    if "measure" in tables["goals"]:
+        tables["goals"]["measure"] = measure_code(tables["goals"]["measure"], ds.registry)
+    original = tables["clients"]
+    referrals = pd.Series(
+        pd.to_datetime(original["referred_on"]).to_numpy(), index=original["client_id"]
+    )
+    offsets = client_offsets(
+        original, key, dates=dates, max_shift_days=max_shift_days, span=span_days(tables)
+    )
+    shifted = {
+        name: shift_dates(frame, name, referrals, offsets, intervals)
+        for name, frame in tables.items()
+    }
+    outcomes = outcome_categories(ds) if l > 1 else None
+    clients, gen = anonymise(
+        original, shifted["clients"], tuple(quasi_identifiers), k, l=l, outcomes=outcomes
+    )
+    shifted["clients"] = clients
+    if "therapist_id" in shifted["sessions"]:
+        therapist = clients.set_index("client_id")["therapist_id"]
+        sessions = shifted["sessions"]
+        sessions["therapist_id"] = sessions["client_id"].map(therapist).astype("string")
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     rows = {}
-    for name, frame in tables.items():
-        frame = _shift_dates(frame, name, offsets)
+    for name, frame in shifted.items():
         frame = _drop_text(name, frame, set(keep))
         frame = _pseudonymise(frame, key)
         sort = [c for c in (spec(name).names[0], "client_id") if c in frame]
@@ -275,60 +316,28 @@ def export_research(
             (folder / f"{name}{suffix}").unlink(missing_ok=True)
         write_table(frame, folder / name, fmt)
         rows[name] = len(frame)
-    report = _report(gen, clients, list(quasi_identifiers))
+    qis = tuple(gen.frame.columns)
+    settings = {
+        "k": k,
+        "l": l,
+        "dates": dates,
+        "intervals": intervals,
+        "max_shift_days": max_shift_days,
+        "keep": keep,
+        "items": items,
+    }
+    report = disclosure_report(gen, cell_sizes(clients, list(qis)), original, settings, outcomes)
     report.to_csv(folder / "disclosure_report.csv", index=False, lineterminator="\n")
-    _readme(folder, fmt, k, dates, max_shift_days, keep, gen, rows)
-    return ResearchExport(folder, rows, report, k, gen.smallest_cell)
-
-
-def _report(gen: Generalisation, clients: pd.DataFrame, qis: list[str]) -> pd.DataFrame:
-    steps = gen.steps.assign(section="generalisation")
-    cells = cell_sizes(clients, [q for q in qis if q in gen.frame.columns])
-    cells = pd.DataFrame(
-        {
-            "section": "final cells",
-            "quasi_identifier": ", ".join(c for c in cells.columns if c != "clients"),
-            "action": cells.drop(columns="clients").astype("string").agg(" | ".join, axis=1),
-            "clients_changed": cells["clients"],
-        }
+    write_readme(folder, fmt, settings, gen, rows, FREE_TEXT)
+    return ResearchExport(
+        folder,
+        rows,
+        report,
+        k,
+        gen.smallest_cell,
+        l,
+        gen.smallest_diversity,
+        gen.generalised,
+        gen.suppressed,
+        qis,
     )
-    return pd.concat([steps, cells], ignore_index=True)[
-        ["section", "step", "quasi_identifier", "action", "clients_changed"]
-    ]
-
-
-def _readme(
-    folder: Path,
-    fmt: str,
-    k: int,
-    dates: str,
-    max_shift: int,
-    keep: tuple[str, ...],
-    gen: Generalisation,
-    rows: dict[str, int],
-) -> None:
-    from therapy_outcomes import __version__
-
-    date_rule = (
-        f"shifted back by 1 to {max_shift} days per client (keyed; intervals within a client kept)"
-        if dates == "shift"
-        else "shifted per client so that the "
-        "referral falls on the first of its month (intervals within a client kept)"
-    )
-    lines = [
-        "De-identified research export (therapy-outcomes " + __version__ + ")",
-        "",
-        f"Format: {fmt}; load with therapy_outcomes.load(<this folder>).",
-        "IDs: HMAC-SHA256 pseudonyms (key not included).",
-        f"Dates: {date_rule}.",
-        "Free text dropped: "
-        + ", ".join(f"{t}.{c}" for t, cols in FREE_TEXT.items() for c in cols if c not in keep)
-        + ".",
-        "Kept on request: " + (", ".join(keep) if keep else "nothing") + ".",
-        "Ages: birth_year replaced by age_band (age at referral).",
-        f"Small cells: every combination of {', '.join(gen.frame.columns)} occurs for at "
-        f"least {k} clients (smallest: {gen.smallest_cell}); steps in disclosure_report.csv.",
-        "Rows: " + ", ".join(f"{n} {c}" for n, c in rows.items()) + ".",
-        "",
-    ]
-    (folder / "README.txt").write_text("\n".join(lines), encoding="utf-8")
