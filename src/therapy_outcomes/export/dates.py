@@ -17,7 +17,6 @@ import hashlib
 import hmac
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
 from therapy_outcomes.loading.tables import spec
@@ -96,7 +95,7 @@ def shift_dates(
     for col in date_columns(name, out):
         days = (pd.to_datetime(out[col]) - anchor).dt.days.astype("float64")
         if intervals == "weeks":
-            days = np.rint(days / 7) * 7
+            days = (days / 7).round() * 7  # round half to even, as numpy's rint
         out[col] = moved + pd.to_timedelta(days, unit="D")
     return out
 

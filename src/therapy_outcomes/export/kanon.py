@@ -285,6 +285,9 @@ def _suppress(
     return None if (small | undiverse).any() else trial
 
 
+_Step = tuple[str, int, pd.DataFrame, str, int]  # qi, level, new frame, action, clients changed
+
+
 def _best_step(
     state: _State,
     out: pd.DataFrame,
@@ -294,7 +297,7 @@ def _best_step(
     sensitive: pd.Series | None,
     l: int,  # noqa: E741
     limit: int,
-) -> tuple[str, int, pd.DataFrame, str, int]:
+) -> _Step:
     """The next generalisation: ``(qi, level, new frame, action, clients changed)``.
 
     If some generalisation (of one quasi-identifier, to any higher level) leaves at most
@@ -304,7 +307,8 @@ def _best_step(
     """
     k = state.k
     before = int(np.logical_or(*_bad(out, qis, k, sensitive, l)).sum())
-    finishing, stepping = [], []
+    finishing: list[tuple[tuple[int, int], _Step]] = []
+    stepping: list[tuple[tuple[float, int, int], _Step]] = []
     for qi in open_qis:
         for level in range(levels[qi] + 1, state.max_level(qi) + 1):
             new, action = state.column(qi, level)
@@ -425,8 +429,8 @@ def generalise(
         if bad.sum() <= limit or all(levels[q] >= state.max_level(q) for q in qis):
             trial = _suppress(out, qis, bad, tops, k, sensitive, l)
             if trial is not None:
-                changed = trial.astype("string").fillna("") != out.astype("string").fillna("")
-                suppressed = changed.any(axis=1)
+                differs = trial.astype("string").fillna("") != out.astype("string").fillna("")
+                suppressed = differs.any(axis=1)
                 steps.append(
                     {
                         "step": len(steps) + 1,
