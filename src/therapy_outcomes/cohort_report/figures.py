@@ -18,6 +18,7 @@ import pandas as pd
 from therapy_outcomes.cohort_report.effects import benchmarks
 from therapy_outcomes.cohort_report.selection import CohortContext
 from therapy_outcomes.instruments import Registry
+from therapy_outcomes.rendering.plotly_text import plot_text
 
 __all__ = [
     "dose_response_figure",
@@ -340,7 +341,7 @@ def effect_size_figure(effects: pd.DataFrame, registry: Registry | None = None) 
                     marker={"symbol": "diamond", "color": "#000"},
                     name=label,
                     showlegend=False,
-                    hovertemplate=f"{label}: {value}<extra></extra>",
+                    hovertemplate=f"{plot_text(label)}: {value}<extra></extra>",
                 )
             )
     fig.update_layout(

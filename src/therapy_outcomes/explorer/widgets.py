@@ -20,6 +20,7 @@ from therapy_outcomes.cohort_report.rates import category_rates
 from therapy_outcomes.cohort_report.selection import CohortContext, cohort_context
 from therapy_outcomes.cohort_report.trajectories import trajectory
 from therapy_outcomes.loading.dataset import Dataset, load
+from therapy_outcomes.rendering.plotly_text import escape_figure
 
 __all__ = [
     "FIGURE_NAMES",
@@ -41,7 +42,7 @@ _MISSING = (
 
 
 def figure_widget(fig: Any) -> Any:
-    """A plotly ``FigureWidget`` holding a copy of ``fig``.
+    """A plotly ``FigureWidget`` holding a copy of ``fig``, its text escaped (as in a report).
 
     Parameters
     ----------
@@ -67,13 +68,13 @@ def figure_widget(fig: Any) -> Any:
     import plotly.graph_objects as go
 
     try:
-        return go.FigureWidget(fig)
+        return go.FigureWidget(escape_figure(_as_dict(fig)))
     except ImportError as exc:  # plotly's stand-in class raises when anywidget is missing
         raise ImportError(_MISSING) from exc
 
 
 def replace_figure(widget: Any, fig: Any) -> Any:
-    """Swap ``fig``'s traces and layout into ``widget`` in place; return ``widget``.
+    """Swap ``fig``'s traces and layout (text escaped) into ``widget`` in place; return it.
 
     The browser gets delete/add-trace and relayout messages, so a displayed widget redraws
     without being displayed again. Top-level layout keys the old figure had and the new one
@@ -101,6 +102,9 @@ def replace_figure(widget: Any, fig: Any) -> Any:
     >>> len(w.data), w.layout.title.text, w.layout.barmode
     (2, None, 'group')
     """
+    import plotly.graph_objects as go
+
+    fig = go.Figure(escape_figure(_as_dict(fig)))  # text escaped, as in figure_widget
     new_layout = fig.layout.to_plotly_json()
     stale = [
         key for key in widget.layout.to_plotly_json() if key not in new_layout and key != "template"
@@ -111,6 +115,17 @@ def replace_figure(widget: Any, fig: Any) -> Any:
     widget.add_traces(list(fig.data))
     widget.layout = fig.layout
     return widget
+
+
+def _as_dict(fig: Any) -> Any:
+    """A figure as a dict whose arrays stay numpy arrays (``Figure.to_plotly_json`` would
+    make them base64, which a widget keeps as a dict)."""
+    if hasattr(fig, "layout") and hasattr(fig, "data"):
+        return {
+            "data": [trace.to_plotly_json() for trace in fig.data],
+            "layout": fig.layout.to_plotly_json(),
+        }
+    return fig
 
 
 class Explorer:

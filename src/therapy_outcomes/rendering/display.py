@@ -32,6 +32,8 @@ import re
 import sys
 from typing import Any
 
+from therapy_outcomes.rendering.plotly_text import escape_figure, plain_text
+
 __all__ = [
     "FIGURE_MIMETYPE",
     "METADATA_KEY",
@@ -95,9 +97,19 @@ def _dumps(value: Any) -> str:
 
 
 def figure_spec(fig: Any) -> dict[str, Any]:
-    """The figure as plain JSON data: ``{"data": [...], "layout": {...}}``.
+    """The figure as plain JSON data: ``{"data": [...], "layout": {...}}``, its text escaped.
 
     Accepts a plotly ``Figure`` or a figure dict (as stored under :data:`FIGURE_MIMETYPE`).
+    Every string from the data is plotly text, not plotly markup
+    (:func:`.plotly_text.escape_figure`; idempotent, so a stored spec can pass again): every
+    figure that is shown, stored, or rendered to HTML or PDF passes through here.
+
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> spec = figure_spec(go.Figure(go.Bar(x=["<b>North</b>"], y=[3])))
+    >>> spec["data"][0]["x"]
+    ['&lt;b&gt;North&lt;/b&gt;']
     """
     if hasattr(fig, "to_plotly_json"):
         spec = fig.to_plotly_json()
@@ -106,7 +118,7 @@ def figure_spec(fig: Any) -> dict[str, Any]:
     else:
         raise TypeError(f"expected a plotly Figure or a figure dict, not {type(fig).__name__}")
     spec = _plain({"data": spec.get("data", []), "layout": spec.get("layout", {})})
-    return spec
+    return escape_figure(spec)
 
 
 def _responsive_layout(layout: dict[str, Any]) -> dict[str, Any]:
@@ -162,7 +174,7 @@ def _title_text(layout: dict[str, Any]) -> str | None:
     title = layout.get("title")
     if isinstance(title, dict):
         title = title.get("text")
-    return title if isinstance(title, str) and title else None
+    return plain_text(title) if isinstance(title, str) and title else None
 
 
 def figure_output(

@@ -14,9 +14,11 @@ nbconvert's ``lab`` template; see ``templates/therapy_outcomes``):
   in ``<head>``: inlined (``plotly_js="inline"``, one self-contained file of about 5 MB) or as
   ``<script src="plotly.min.js">`` (``plotly_js="shared"``: copy the file beside the report
   with :func:`copy_plotly_js`; a report is then 20-300 KB);
-- a Content-Security-Policy meta tag forbids every network load, and the page is checked: a
-  ``src``, ``<link href>``, ``url()`` or ``@import`` that points at the network raises
-  :class:`ExternalResourceError` instead of producing a report that would fetch it.
+- a Content-Security-Policy meta tag forbids every network load, and the page is checked: an
+  element or style that would load from outside the page (a ``src``, ``srcset``, ``<link
+  href>``, SVG ``href``, CSS ``url()`` or ``@import``; see :mod:`.offline`, which reads the
+  parsed page, never its text) raises :class:`ExternalResourceError` instead of producing a
+  report that would fetch it. Escaped text such as ``&lt;iframe src=http://x&gt;`` is text.
 
 With ``svgs`` (figure name -> SVG text) it makes the print version instead: the same page with
 static SVG charts, no script at all, and print CSS (see :mod:`.pdf`).
@@ -42,6 +44,7 @@ from therapy_outcomes.rendering.display import (
     figure_spec,
 )
 from therapy_outcomes.rendering.glue import GLUE_MIMETYPE
+from therapy_outcomes.rendering.offline import find_remote_references
 from therapy_outcomes.rendering.paths import atomic_write
 
 __all__ = [
@@ -94,17 +97,6 @@ window.addEventListener("beforeprint", function () {
   });
 });
 </script>"""
-
-_URL = r"""\s*["']?\s*(?:(?:https?|ftp|wss?):)?//[^"'\s>)]*"""
-_REMOTE = re.compile(
-    rf"""(?ix)
-    \b(?:src|srcset|poster|data|background|action|formaction|ping|manifest)\s*=\s*
-        (?P<attr>{_URL})
-    | <(?!a[\s>])[a-z][\w:-]*\b[^>]*?\b(?:xlink:)?href\s*=\s*(?P<href>{_URL})
-    | url\((?P<css>{_URL})
-    | @import\s+(?:url\()?(?P<imp>{_URL})
-    """
-)
 
 
 class ExternalResourceError(TherapyOutcomesError):
@@ -269,15 +261,6 @@ def _head_scripts(plotly_js: PlotlyJs) -> str:
     else:
         raise ValueError(f"plotly_js must be 'inline' or 'shared', not {plotly_js!r}")
     return f"{loader}\n{_BEFORE_PRINT}"
-
-
-def find_remote_references(html: str) -> list[str]:
-    """URLs the page would load from the network (src, non-link href, url(), @import)."""
-    found = []
-    for match in _REMOTE.finditer(html):
-        url = next(v for v in match.groupdict().values() if v is not None)
-        found.append(url.strip().strip("\"'"))
-    return found
 
 
 def notebook_to_html(

@@ -238,7 +238,12 @@ class Scrubber:
     def _redraw_figure(self, output: Any) -> None:
         """A :func:`.display.show` figure's HTML made again from its scrubbed JSON (its
         base64 arrays must not go through text rewriting)."""
-        from therapy_outcomes.rendering.display import FIGURE_MIMETYPE, METADATA_KEY, figure_html
+        from therapy_outcomes.rendering.display import (
+            FIGURE_MIMETYPE,
+            METADATA_KEY,
+            figure_html,
+            figure_spec,
+        )
 
         data = output["data"]
         meta = output.get("metadata", {}).get(METADATA_KEY) or {}
@@ -246,8 +251,8 @@ class Scrubber:
         if FIGURE_MIMETYPE not in data or "text/html" not in data or not isinstance(name, str):
             return
         try:
-            data["text/html"] = figure_html(
-                dict(data[FIGURE_MIMETYPE]), name, caption=meta.get("caption")
+            data["text/html"] = figure_html(  # text escaped again: "<host>" is text too
+                figure_spec(dict(data[FIGURE_MIMETYPE])), name, caption=meta.get("caption")
             )
         except ValueError:  # a name show() would not have made; keep the scrubbed text
             pass
