@@ -15,6 +15,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from therapy_outcomes.export.spreadsheet import safe_cells
 from therapy_outcomes.loading.tables import spec
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def print_validation(ds: Dataset, title: str, rejects: Path, show: int) -> int:
         console.print("[green]All rows accepted.[/green]")
         return 0
     rejects.parent.mkdir(parents=True, exist_ok=True)  # checked before the data was read
-    ds.rejects.to_csv(rejects, index=False)
+    safe_cells(ds.rejects).to_csv(rejects, index=False)  # safe to open in a spreadsheet
     shown = ds.rejects.head(show).copy()
     shown["value"] = _shown_values(shown)
     heading = (

@@ -42,6 +42,7 @@ import pandas as pd
 
 from therapy_outcomes.errors import ParameterError
 from therapy_outcomes.export.kanon import Generalisation, age_band, cell_sizes, generalise
+from therapy_outcomes.export.spreadsheet import safe_cells
 from therapy_outcomes.export.tables_out import dataset_tables, write_table
 from therapy_outcomes.loading.tables import spec
 
@@ -276,7 +277,7 @@ def export_research(
         write_table(frame, folder / name, fmt)
         rows[name] = len(frame)
     report = _report(gen, clients, list(quasi_identifiers))
-    report.to_csv(folder / "disclosure_report.csv", index=False, lineterminator="\n")
+    safe_cells(report).to_csv(folder / "disclosure_report.csv", index=False, lineterminator="\n")
     _readme(folder, fmt, k, dates, max_shift_days, keep, gen, rows)
     return ResearchExport(folder, rows, report, k, gen.smallest_cell)
 
