@@ -8,6 +8,7 @@ batch with a failing report is real and quick.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
 import signal
@@ -124,7 +125,10 @@ def test_one_failure_is_recorded_and_the_rest_render(killed_then_resumed, active
     out, _, result = killed_then_resumed
     failed = result.failed
     assert [r["job_id"] for r in failed] == [f"client/{active[1]}/client"]
-    assert "planted failure" in failed[0]["error"] and "\n" not in failed[0]["error"]
+    # named by its cell and error, never by the message, which may quote the data (issue 12)
+    error = failed[0]["error"]
+    assert '("planted-failure") raised RuntimeError' in error and "\n" not in error
+    assert "planted failure" not in error
     assert not (out / failed[0]["html"]).exists()
     for row in result.rows:
         if row["status"] != "failed":
@@ -144,7 +148,8 @@ def test_manifest_and_offline_index_list_every_report(killed_then_resumed, activ
     assert not find_remote_references(page)
     for row in result.rows:
         if row["status"] == "failed":
-            assert "planted failure" in page
+            assert '("planted-failure") raised RuntimeError' in html.unescape(page)
+            assert "planted failure" not in page
         else:
             assert f'href="{row["html"]}"' in page
 

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from therapy_outcomes.export.spreadsheet import safe_row
 from therapy_outcomes.rendering.paths import atomic_write
 
 __all__ = ["JOURNAL_NAME", "MANIFEST_COLUMNS", "Journal", "write_index", "write_manifest"]
@@ -94,12 +95,14 @@ class Journal:
 
 
 def write_manifest(out: Path, rows: list[dict[str, Any]]) -> Path:
-    """Write ``OUT/manifest.csv`` (:data:`MANIFEST_COLUMNS`), atomically."""
+    """Write ``OUT/manifest.csv`` (:data:`MANIFEST_COLUMNS`), atomically; cells are safe to open
+    in a spreadsheet (:func:`~therapy_outcomes.export.spreadsheet.safe_row`)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=MANIFEST_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in MANIFEST_COLUMNS})
+        cells = {k: ("" if row.get(k) is None else row.get(k)) for k in MANIFEST_COLUMNS}
+        writer.writerow(safe_row(cells))
     return atomic_write(Path(out) / "manifest.csv", buffer.getvalue())
 
 

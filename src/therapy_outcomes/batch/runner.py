@@ -29,7 +29,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
 from therapy_outcomes.batch.lifetime import init_worker, stop_processes
-from therapy_outcomes.batch.worker import run_job
+from therapy_outcomes.batch.worker import recorded_error, run_job
 from therapy_outcomes.extras import require
 
 __all__ = ["run_dask", "run_local"]
@@ -117,7 +117,7 @@ def run_dask(
                             "status": "failed",
                             "seconds": 0.0,
                             "files": {},
-                            "error": f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300],
+                            "error": recorded_error(exc),
                         }
                     )
                 finally:

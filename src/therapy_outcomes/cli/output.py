@@ -8,6 +8,8 @@ table, file, line, column and reason.
 
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +17,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from therapy_outcomes.export.spreadsheet import safe_cells
 from therapy_outcomes.loading.tables import spec
 
 if TYPE_CHECKING:
@@ -37,6 +40,8 @@ err_console = Console(stderr=True)
 
 #: Reject values in these columns are item answers: never printed, only written to the CSV.
 _ANSWER_COLUMNS = ("value", "total")
+#: A rejected date or number printed as it is: digits and punctuation, ``NaN`` and ``inf``.
+_NUMERIC_TEXT = re.compile(r"[\d\s.,:;/+\-eETZ]*|[+-]?(nan|inf|infinity)", re.IGNORECASE)
 
 
 def table(frame: pd.DataFrame, title: str, index: bool = True) -> Table:
@@ -117,7 +122,7 @@ def print_validation(ds: Dataset, title: str, rejects: Path, show: int) -> int:
         console.print("[green]All rows accepted.[/green]")
         return 0
     rejects.parent.mkdir(parents=True, exist_ok=True)  # checked before the data was read
-    ds.rejects.to_csv(rejects, index=False)
+    safe_cells(ds.rejects).to_csv(rejects, index=False)  # safe to open in a spreadsheet
     shown = ds.rejects.head(show).copy()
     shown["value"] = _shown_values(shown)
     heading = (
@@ -178,8 +183,12 @@ def _shown_values(rejects: pd.DataFrame) -> pd.Series:
     """The ``value`` column as printed: never free text from the data.
 
     Item answers become ``(answer not shown)``; every value of a text or ID column (a
-    description, a site, an ID that may be a name) becomes ``(not shown)``. Only values of
-    date, number and closed-choice columns are printed; an unreadable line has no value.
+    description, a site, an ID that may be a name) becomes ``(not shown)``. Only vocabulary is
+    printed: a value of a date or number column made of digits and punctuation only, and a
+    value of a closed-choice column close to one of its allowed values (``Female``,
+    ``did not attend``). Anything else there is text that landed in the wrong column (a
+    statement with an unquoted comma shifts the rest of its line) and is not shown either; an
+    unreadable line has no value.
 
     Examples
     --------
@@ -188,6 +197,10 @@ def _shown_values(rejects: pd.DataFrame) -> pd.Series:
     ...                         "value": ["2026-02-30", "Met Ana", "4", None]})
     >>> _shown_values(rejects).tolist()
     ['2026-02-30', '(not shown)', '(answer not shown)', nan]
+    >>> shifted = pd.DataFrame({"table": ["goals"] * 3, "column": ["category", "category",
+    ...                         "target_date"], "value": ["Emotion", "with Ana", "Ana"]})
+    >>> _shown_values(shifted).tolist()
+    ['Emotion', '(not shown)', '(not shown)']
     """
 
     def printable(row: pd.Series) -> bool:
@@ -196,7 +209,14 @@ def _shown_values(rejects: pd.DataFrame) -> pd.Series:
         except (KeyError, ValueError):
             return False
         col = columns.get(str(row["column"]))
-        return col is not None and (col.kind in ("date", "number", "integer") or bool(col.allowed))
+        value = str(row["value"])
+        if col is None:
+            return False
+        if col.kind in ("date", "number", "integer"):
+            return _NUMERIC_TEXT.fullmatch(value) is not None
+        return bool(col.allowed) and bool(
+            difflib.get_close_matches(value.strip().lower(), col.allowed or (), n=1, cutoff=0.6)
+        )
 
     answers = _holds_answers(rejects)
     plain = rejects.apply(printable, axis=1) if len(rejects) else pd.Series([], dtype=bool)

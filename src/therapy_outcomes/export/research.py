@@ -53,6 +53,7 @@ from therapy_outcomes.export.categories import measure_code
 from therapy_outcomes.export.dates import client_offsets, date_offset, shift_dates, span_days
 from therapy_outcomes.export.kanon import cell_sizes
 from therapy_outcomes.export.research_report import disclosure_report, write_readme
+from therapy_outcomes.export.spreadsheet import safe_cells
 from therapy_outcomes.export.tables_out import dataset_tables, write_table
 from therapy_outcomes.loading.tables import spec
 
@@ -327,7 +328,7 @@ def export_research(
         "items": items,
     }
     report = disclosure_report(gen, cell_sizes(clients, list(qis)), original, settings, outcomes)
-    report.to_csv(folder / "disclosure_report.csv", index=False, lineterminator="\n")
+    safe_cells(report).to_csv(folder / "disclosure_report.csv", index=False, lineterminator="\n")
     write_readme(folder, fmt, settings, gen, rows, FREE_TEXT)
     return ResearchExport(
         folder,

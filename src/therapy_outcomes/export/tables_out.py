@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
+from therapy_outcomes.export.spreadsheet import safe_cells
 from therapy_outcomes.loading.tables import TABLE_NAMES
 
 if TYPE_CHECKING:
@@ -53,7 +54,17 @@ def dataset_tables(ds: Dataset) -> dict[str, pd.DataFrame]:
 
 def write_table(frame: pd.DataFrame, path: Path, fmt: Literal["csv", "parquet"] = "csv") -> Path:
     """Write one table as ``path.csv`` or ``path.parquet``: ISO dates, whole numbers without
-    ``.0``. Returns the file written."""
+    ``.0``; CSV text cells made safe for spreadsheets
+    (:func:`~therapy_outcomes.export.spreadsheet.safe_cells`). Returns the file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> frame = pd.DataFrame({"site": ["=1+1"], "baseline": [-2.0]})
+    >>> target = write_table(frame, Path(tempfile.mkdtemp()) / "clients")
+    >>> target.read_text()
+    "site,baseline\\n'=1+1,-2\\n"
+    """
     frame = frame.copy()
     for col in frame.columns:
         if frame[col].dtype.kind == "M":
@@ -66,5 +77,5 @@ def write_table(frame: pd.DataFrame, path: Path, fmt: Literal["csv", "parquet"] 
     if fmt == "parquet":
         frame.to_parquet(target, index=False)
     else:
-        frame.to_csv(target, index=False, lineterminator="\n")
+        safe_cells(frame).to_csv(target, index=False, lineterminator="\n")
     return target
