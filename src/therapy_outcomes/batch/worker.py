@@ -90,57 +90,37 @@ def unpack(bundle: dict[str, Any]) -> Path:
     return home if bundle["kind"] == "folder" else home / bundle["name"]
 
 
-#: Errors whose messages the package writes from file names, lines, columns, IDs and
-#: parameters only: the batch records their message. Every other error's message may quote
-#: the data (a goal statement in a ``KeyError``, a URL from a description), so only its name
-#: is recorded.
-PLAIN_MESSAGES = frozenset(
-    {
-        "BatchLockedError",
-        "ChromiumNotFoundError",
-        "DatasetReadError",
-        "InstrumentDefinitionError",
-        "MissingExtraError",
-        "ParameterError",
-        "UnknownInstrumentError",
-    }
-)
-NOT_RECORDED = "its message is not recorded, as it may quote the data"
-
-
 def recorded_error(exc: BaseException) -> str:
     """What a batch records of a failed report (``manifest.csv``, ``index.html``, the journal,
     the printed summary): one line with no free text from the data.
 
     A failing cell is named by notebook, cell position and id and the error's name; the
-    message is kept only for the package's own errors in :data:`PLAIN_MESSAGES`.
+    message is kept only for the package's own errors
+    (:data:`therapy_outcomes.rendering.execute.PLAIN_MESSAGES`).
 
     Examples
     --------
     >>> recorded_error(KeyError("Walk to the shop with Ana"))
-    'KeyError (its message is not recorded, as it may quote the data)'
+    'KeyError (its message is not shown, as it may quote the data)'
     >>> from therapy_outcomes.errors import ParameterError
     >>> recorded_error(ParameterError("unknown client C9"))
     'unknown client C9'
     >>> from therapy_outcomes.rendering.execute import ReportExecutionError
     >>> recorded_error(ReportExecutionError("client.ipynb", "ValueError", "Ana", 4, "plot"))
-    'client.ipynb: cell 4 ("plot") raised ValueError (its message is not recorded, as it may quote the data)'
+    'client.ipynb: cell 4 ("plot") raised ValueError (its message is not shown, as it may quote the data)'
     """  # noqa: E501 - a doctest output line
-    from therapy_outcomes.rendering.execute import ReportExecutionError
+    from therapy_outcomes.rendering.execute import (
+        MESSAGE_WITHHELD,
+        PLAIN_MESSAGES,
+        ReportExecutionError,
+    )
 
     if isinstance(exc, ReportExecutionError):
-        if exc.ename == "ParameterError" and exc.evalue:
-            text = exc.evalue  # the notebook refused its parameters: IDs and dates
-        else:
-            where = "a cell" if exc.cell is None else f"cell {exc.cell}"
-            if exc.cell is not None and exc.cell_id:
-                where += f' ("{exc.cell_id}")'
-            text = f"{exc.notebook}: {where} raised {exc.ename}"
-            text += f": {exc.evalue}" if exc.ename in PLAIN_MESSAGES else f" ({NOT_RECORDED})"
+        text = str(exc)  # its message already withholds any text that may quote the data
     elif type(exc).__name__ in PLAIN_MESSAGES:
         text = str(exc)
     else:
-        text = f"{type(exc).__name__} ({NOT_RECORDED})"
+        text = f"{type(exc).__name__} ({MESSAGE_WITHHELD})"
     text = " ".join(text.split())
     return text if len(text) <= 300 else text[:297] + "..."
 

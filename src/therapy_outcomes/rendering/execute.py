@@ -36,6 +36,22 @@ __all__ = ["RenderResult", "ReportExecutionError", "check_parameters", "render_n
 
 _MAX_MESSAGE = 300
 
+#: The package's errors whose messages name only files, lines, columns, IDs and parameters,
+#: never text from the data: their messages may be printed and recorded.
+PLAIN_MESSAGES = frozenset(
+    {
+        "BatchLockedError",
+        "ChromiumNotFoundError",
+        "DatasetReadError",
+        "InstrumentDefinitionError",
+        "MissingExtraError",
+        "ParameterError",
+        "UnknownInstrumentError",
+    }
+)
+#: Said instead of a message that may quote the data.
+MESSAGE_WITHHELD = "its message is not shown, as it may quote the data"
+
 
 class ReportExecutionError(TherapyOutcomesError):
     """A report notebook failed to run: a cell raised, timed out, or the kernel died.
@@ -50,6 +66,14 @@ class ReportExecutionError(TherapyOutcomesError):
         The failing cell's position in the notebook (1 = the first cell), when known.
     cell_id : str or None
         The failing cell's id, when known.
+
+    Notes
+    -----
+    The message (what is printed) holds the error's text only for the package's own errors
+    (:data:`PLAIN_MESSAGES`), whose texts name files, lines, IDs and parameters, or when the
+    caller says the text is plain (``plain=True``: a timeout, a kernel that died). Any other
+    error's text may quote the data (a goal statement in a ``KeyError``), so it is kept in
+    ``evalue`` for code and for the executed notebook, never printed.
     """
 
     exit_code = 1
@@ -61,6 +85,8 @@ class ReportExecutionError(TherapyOutcomesError):
         evalue: str,
         cell: int | None = None,
         cell_id: str | None = None,
+        *,
+        plain: bool | None = None,
     ) -> None:
         self.notebook, self.ename, self.evalue = notebook, ename, evalue
         self.cell, self.cell_id = cell, cell_id
@@ -73,7 +99,11 @@ class ReportExecutionError(TherapyOutcomesError):
             self.exit_code = 2
             message = evalue
         else:
-            message = f"{notebook}: {where} raised {ename}" + (f": {evalue}" if evalue else "")
+            message = f"{notebook}: {where} raised {ename}"
+            if evalue and (plain if plain is not None else ename in PLAIN_MESSAGES):
+                message += f": {evalue}"
+            elif evalue:
+                message += f" ({MESSAGE_WITHHELD})"
         super().__init__(_one_line(message))
 
 
@@ -224,7 +254,7 @@ def _execute(
         text = scrubber.text(_one_line(str(exc)))
         if name == "CellTimeoutError":
             text = f"a cell ran longer than {timeout:g} s"
-        raise ReportExecutionError(notebook.name, name, text) from None
+        raise ReportExecutionError(notebook.name, name, text, plain=True) from None
 
 
 def render_notebook(
