@@ -28,7 +28,9 @@ def test_progress_categories_follow_each_instruments_definition():
             ("PHQ-9", "2026-03-02", 8),  # -8: recovered
             ("GAD-7", "2026-01-05", 9),  # one score
             ("CORE-10", "2026-01-05", 20),
-            ("CORE-10", "2026-03-02", 9),  # no RC value
+            ("CORE-10", "2026-03-02", 9),  # -11 >= 6 (Barkham 2013), 20 clinical, 9 not
+            ("PHQ-8", "2026-01-05", 16),
+            ("PHQ-8", "2026-03-02", 8),  # no RC value
             ("ORS", "2026-01-05", 18),
             ("ORS", "2026-03-02", 26),  # higher better
             ("PHQ-9", "2026-07-01", 2),  # after as_of
@@ -41,7 +43,11 @@ def test_progress_categories_follow_each_instruments_definition():
         "recovered",
     )
     assert p.loc["GAD-7", "change_category"] == "one score"
-    assert p.loc["CORE-10", "change_category"] == "no threshold"
+    assert (p.loc["CORE-10", "change_category"], p.loc["CORE-10", "significance_category"]) == (
+        "improved",
+        "recovered",
+    )
+    assert p.loc["PHQ-8", "change_category"] == "no threshold"
     # ORS: +8 >= 5 points, 18 is clinical (< 25), 26 is not -> recovered
     assert p.loc["ORS", "significance_category"] == "recovered"
     assert p.loc["ORS", "change"] == 8

@@ -16,6 +16,8 @@ from therapy_outcomes.client_report.context import ClientContext
 from therapy_outcomes.client_report.plain import fmt_date, plain_name
 
 WIN_COLUMNS = ["kind", "date", "client_text", "clinician_text"]
+NO_RULE = "no published reliable-change rule for this questionnaire: change not judged"
+"""What the clinician copy says of a change when the instrument has no reliable-change rule."""
 
 
 def longest_run(flags: pd.Series) -> int:
@@ -85,13 +87,14 @@ def small_wins(
                 }
             )
         elif cast(int, p.n_scores) > 1 and _better_band(ctx, code, p.baseline_band, p.latest_band):
+            verdict = NO_RULE if p.change_category == "no threshold" else "not yet reliable change"
             rows.append(
                 {
                     "kind": "better_band",
                     "date": p.latest_on,
                     "client_text": f"Your {name} score has moved {moved} into a calmer range.",
                     "clinician_text": f"{p.instrument} moved from {p.baseline_band} to "
-                    f"{p.latest_band} ({moved}; not yet reliable change).",
+                    f"{p.latest_band} ({moved}; {verdict}).",
                 }
             )
     rows += _goal_wins(ctx)

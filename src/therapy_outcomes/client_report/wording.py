@@ -14,7 +14,7 @@ import pandas as pd
 
 from therapy_outcomes.client_report.context import ClientContext
 from therapy_outcomes.client_report.plain import fmt_date, plain_name
-from therapy_outcomes.client_report.wins import small_wins
+from therapy_outcomes.client_report.wins import NO_RULE, small_wins
 from therapy_outcomes.instruments import Registry
 
 SMART_LETTERS = (
@@ -32,7 +32,7 @@ CATEGORY_WORDS = {
     "deteriorated": "reliably deteriorated",
     "harmed": "reliably deteriorated into the clinical range",
     "one score": "only one score so far",
-    "no threshold": "no published reliable-change threshold for this measure",
+    "no threshold": NO_RULE,
 }
 
 
