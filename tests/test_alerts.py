@@ -312,17 +312,32 @@ def test_deterioration_higher_is_better_instrument(tmp_path):
 
 
 def test_instruments_without_threshold_are_skipped_and_recorded(tmp_path):
+    # PHQ-8 has no published reliable-change rule (CORE-10, used here before, now has 6 points)
     ds = build(
         tmp_path,
-        [adm("A1", "C1", "CORE-10", "2026-01-05", 5), adm("A2", "C1", "CORE-10", "2026-02-02", 30)],
+        [
+            adm("A1", "C1", "PHQ-8", "2026-01-05", answers=[3, 2, 0, 0, 0, 0, 0, 0]),
+            adm("A2", "C1", "PHQ-8", "2026-02-02", answers=[3, 3, 3, 3, 3, 3, 2, 0]),
+        ],
     )
     out = alerts(ds, kinds=["reliable_deterioration"])
     assert out.empty
     assert {
         "kind": "reliable_deterioration",
-        "instrument": "CORE-10",
+        "instrument": "PHQ-8",
         "reason": "no reliable-change threshold in the instrument definition",
     } in out.attrs["skipped"]
+
+
+def test_core10_rise_of_25_is_reliable_deterioration(tmp_path):
+    # CORE-10 reliable change 6 points (Barkham et al. 2013): 5 -> 30 is reliable deterioration
+    ds = build(
+        tmp_path,
+        [adm("A1", "C1", "CORE-10", "2026-01-05", 5), adm("A2", "C1", "CORE-10", "2026-02-02", 30)],
+    )
+    out = alerts(ds, kinds=["reliable_deterioration"])
+    assert out["instrument"].tolist() == ["CORE-10"]
+    assert not any(s["instrument"] == "CORE-10" for s in out.attrs["skipped"])
 
 
 # -- not_on_track --------------------------------------------------------------------------------

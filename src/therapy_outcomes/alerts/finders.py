@@ -163,7 +163,7 @@ def reliable_deterioration(view: View) -> list[dict[str, Any]]:
     >>> [(r["instrument"], r["value"], r["reference"]) for r in reliable_deterioration(view)]
     [('GAD-7', 18.0, 12.0)]
     >>> [s["instrument"] for s in view.skipped]
-    ['CORE-10', 'SRS']
+    ['SRS']
     """
     rows: list[dict[str, Any]] = []
     for code in _present(view):
