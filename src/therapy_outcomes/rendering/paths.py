@@ -287,13 +287,7 @@ def check_output_folder(folder: str | Path, out: str | Path, *, what: str = "rep
     >>> import tempfile
     >>> check_output_folder(Path(tempfile.mkdtemp()) / "clients" / "C1", "reports")
     """
-    existing = Path(folder)
-    while not existing.exists() and existing.parent != existing:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise ParameterError(f"cannot write {what} to {out}: {existing} is not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ParameterError(f"cannot write {what} to {out}: {existing} is not writable")
+    _check_writable(Path(folder), f"cannot write {what} to {out}")
 
 
 def check_output_file(path: str | Path) -> None:
@@ -320,10 +314,16 @@ def check_output_file(path: str | Path) -> None:
     target = Path(path)
     if target.is_dir():
         raise ParameterError(f"cannot write {target}: it is a folder")
-    existing = target.parent
+    _check_writable(target.parent, f"cannot write {target}")
+
+
+def _check_writable(folder: Path, refusal: str) -> None:
+    """The nearest existing folder at or above ``folder`` must be a folder this user may write
+    (``refusal: <path> is not a folder`` / ``... is not writable`` otherwise)."""
+    existing = folder
     while not existing.exists() and existing.parent != existing:
         existing = existing.parent
     if not existing.is_dir():
-        raise ParameterError(f"cannot write {target}: {existing} is not a folder")
+        raise ParameterError(f"{refusal}: {existing} is not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ParameterError(f"cannot write {target}: {existing} is not writable")
+        raise ParameterError(f"{refusal}: {existing} is not writable")
